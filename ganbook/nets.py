@@ -1,0 +1,117 @@
+"""The paper's networks (goodfeli/adversarial ``mnist.yaml``) and small ones for toys.
+
+G: z (100-d, U[-sqrt 3, sqrt 3]) -> 1200 ReLU -> 1200 ReLU -> 784 sigmoid, weights
+U(-0.05, 0.05), output bias = logit of the data's pixel means.
+D: maxout 240 units x 5 pieces -> maxout 240 x 5 -> 1 sigmoid, weights U(-0.005, 0.005),
+dropout on D only (keep 0.8 on the input, 0.5 on hidden layers; inverted scaling
+1/keep, as pylearn2's input_scales 1.25 and 2.0).
+D returns the logit; D(x) = sigmoid(logit), so losses use the stable log-sigmoid.
+"""
+import math
+
+import torch
+from torch import nn
+
+
+def uniform_init_(module, irange):
+    """pylearn2's ``irange``: weights U(-irange, irange), biases 0."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.uniform_(m.weight, -irange, irange)
+            nn.init.zeros_(m.bias)
+    return module
+
+
+class Maxout(nn.Module):
+    """h_i(x) = max_j z_ij, z_ij = x^T W_ij + b_ij (Goodfellow et al. 2013).
+
+    One Linear computes all units x pieces in a single matmul; the max is over
+    pieces stored contiguously per unit.
+    """
+
+    def __init__(self, d_in, units, pieces):
+        super().__init__()
+        self.units, self.pieces = units, pieces
+        self.linear = nn.Linear(d_in, units * pieces)
+
+    def forward(self, x):
+        return self.linear(x).view(x.shape[0], self.units, self.pieces).amax(-1)
+
+
+class MLP(nn.Module):
+    """A plain MLP; ``out`` = 'sigmoid' | 'linear'.  Used for the paper's G and toy nets."""
+
+    def __init__(self, sizes, hidden="relu", out="linear", irange=None):
+        super().__init__()
+        act = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": lambda: nn.LeakyReLU(0.2)}[hidden]
+        layers = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(nn.Linear(a, b))
+            if i < len(sizes) - 2:
+                layers.append(act())
+        if out == "sigmoid":
+            layers.append(nn.Sigmoid())
+        self.net = nn.Sequential(*layers)
+        if irange is not None:
+            uniform_init_(self, irange)
+
+    @property
+    def output_bias(self):
+        return [m for m in self.net if isinstance(m, nn.Linear)][-1].bias
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class MaxoutD(nn.Module):
+    """D(x): maxout hidden layers with dropout, one logit out."""
+
+    def __init__(self, d_in=784, units=240, pieces=5, layers=2, keep_in=0.8, keep_hidden=0.5,
+                 irange=0.005):
+        super().__init__()
+        blocks, d = [], d_in
+        for i in range(layers):
+            keep = keep_in if i == 0 else keep_hidden
+            blocks += [nn.Dropout(1 - keep), Maxout(d, units, pieces)]
+            d = units
+        blocks += [nn.Dropout(1 - keep_hidden), nn.Linear(d, 1)]
+        self.net = nn.Sequential(*blocks)
+        uniform_init_(self, irange)
+
+    def forward(self, x):
+        return self.net(x).squeeze(-1)
+
+
+def paper_G(d_data=784, d_z=100, hidden=1200, p_data_mean=None):
+    """The paper's MNIST generator; ``p_data_mean`` sets the output bias to logit(mean)."""
+    G = MLP([d_z, hidden, hidden, d_data], out="sigmoid", irange=0.05)
+    if p_data_mean is not None:
+        m = torch.as_tensor(p_data_mean, dtype=torch.float32).clamp(1e-3, 1 - 1e-3)
+        with torch.no_grad():
+            G.output_bias.copy_(torch.log(m) - torch.log1p(-m))
+    return G
+
+
+def paper_D(d_data=784, units=240, pieces=5):
+    return MaxoutD(d_data, units, pieces)
+
+
+class Noise:
+    """The prior p_z.  'uniform': U[-sqrt 3, sqrt 3]^d (unit variance, as the authors'
+    Generator samples); 'normal': N(0, I); 'uniform01': U[0, 1]^d (Figure 1's z line)."""
+
+    KINDS = ("uniform", "normal", "uniform01")
+
+    def __init__(self, d_z=100, kind="uniform"):
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown noise {kind!r}; use one of {self.KINDS}")
+        self.d_z, self.kind = int(d_z), kind
+
+    def __call__(self, n, generator=None):
+        if self.kind == "normal":
+            return torch.randn(n, self.d_z, generator=generator)
+        u = torch.rand(n, self.d_z, generator=generator)
+        return u if self.kind == "uniform01" else (u * 2 - 1) * math.sqrt(3.0)
+
+    def __repr__(self):
+        return f"Noise(d_z={self.d_z}, kind={self.kind!r})"
