@@ -1,0 +1,1 @@
+"""Interactive controls (ipywidgets) for the chapters; one module per chapter's widget."""
