@@ -1,0 +1,203 @@
+"""Section 4 of the paper, computed: divergences, V(D, G), the optimal D* and C(G).
+
+Every function takes either discrete distributions (arrays of probabilities summing
+to 1, ``dx=None``) or densities sampled on a uniform grid of spacing ``dx`` (an
+integral is then the Riemann sum ``sum(f) * dx``).  Conventions: 0 log 0 = 0, and
+KL(p || q) = +inf when some q(x) = 0 < p(x).
+
+Inputs are checked: negative entries, a total mass further than ``tol`` from 1
+(default :data:`TOL`), non-finite entries and mismatched shapes raise ValueError.
+"""
+import math
+
+import numpy as np
+
+TOL = 1e-6          # |total mass - 1| allowed before a distribution is rejected
+LOG4 = math.log(4.0)
+
+
+def grid(lo, hi, n=2001):
+    """A uniform grid ``x`` on [lo, hi] and its spacing ``dx``."""
+    x = np.linspace(lo, hi, n)
+    return x, float(x[1] - x[0])
+
+
+def gaussian(x, mu, sigma):
+    """N(x; mu, sigma^2), the density used for p_g in the chapter's examples."""
+    if not sigma > 0:
+        raise ValueError(f"sigma must be positive, got {sigma}")
+    z = (np.asarray(x, dtype=np.float64) - mu) / sigma
+    return np.exp(-0.5 * z * z) / (sigma * math.sqrt(2 * math.pi))
+
+
+def check_distribution(p, name="p", dx=None, tol=TOL):
+    """``p`` as float64, or a ValueError saying what is wrong with it."""
+    p = np.asarray(p, dtype=np.float64)
+    if dx is not None and not (dx > 0 and math.isfinite(dx)):
+        raise ValueError(f"dx must be a positive grid spacing, got {dx}")
+    if p.size == 0:
+        raise ValueError(f"{name} is empty")
+    if not np.isfinite(p).all():
+        raise ValueError(f"{name} has non-finite entries (nan or inf)")
+    if (p < 0).any():
+        i = int(np.argmin(p))
+        raise ValueError(f"{name} is negative: {name}[{i}] = {p.flat[i]:.3g}; "
+                         "probabilities and densities must be >= 0")
+    mass = p.sum() * (1.0 if dx is None else dx)
+    if abs(mass - 1.0) > tol:
+        what = "sum" if dx is None else "sum * dx (the integral on the grid)"
+        raise ValueError(f"{name} is not normalised: its {what} is {mass:.9g}, not 1 "
+                         f"within tol={tol:g}; widen the grid or divide by the total")
+    return p
+
+
+def _pair(p, q, names, dx, tol):
+    p = check_distribution(p, names[0], dx, tol)
+    q = check_distribution(q, names[1], dx, tol)
+    if p.shape != q.shape:
+        raise ValueError(f"{names[0]} has shape {p.shape} but {names[1]} has shape {q.shape}; "
+                         "they must be on the same support / grid")
+    return p, q
+
+
+def _kl(p, q, w):
+    on = p > 0                         # 0 log 0 = 0: points with p = 0 add nothing
+    if (q[on] == 0).any():
+        return math.inf
+    return float(np.sum(p[on] * (np.log(p[on]) - np.log(q[on]))) * w)  # no p/q overflow
+
+
+def kl(p, q, dx=None, tol=TOL):
+    """KL(p || q) = sum_x p(x) log(p(x) / q(x))   (times dx for densities on a grid).
+
+    Not symmetric; +inf when q(x) = 0 < p(x) somewhere.
+    """
+    p, q = _pair(p, q, ("p", "q"), dx, tol)
+    return _kl(p, q, 1.0 if dx is None else dx)
+
+
+def jsd(p, q, dx=None, tol=TOL):
+    """JSD(p || q) = 1/2 KL(p || m) + 1/2 KL(q || m),  m = (p + q) / 2   (Section 4.1).
+
+    Symmetric, 0 <= JSD <= log 2, and 0 only when p = q.
+    """
+    p, q = _pair(p, q, ("p", "q"), dx, tol)
+    m = 0.5 * (p + q)
+    w = 1.0 if dx is None else dx
+    return 0.5 * _kl(p, m, w) + 0.5 * _kl(q, m, w)
+
+
+def D_star(p_data, p_g):
+    """Proposition 1: D*_G(x) = p_data(x) / (p_data(x) + p_g(x)).
+
+    Outside supp(p_data) U supp(p_g) D* is not defined (nothing is sampled there and
+    V does not depend on it); we return 1/2 there.
+    """
+    p_data = np.asarray(p_data, dtype=np.float64)
+    p_g = np.asarray(p_g, dtype=np.float64)
+    total = p_data + p_g
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, p_data / np.where(total > 0, total, 1.0), 0.5)
+
+
+def value_integrand(D, p_data, p_g):
+    """The integrand of Eq. 3: p_data(x) log D(x) + p_g(x) log(1 - D(x)), with 0 log 0 = 0."""
+    D = np.asarray(D, dtype=np.float64)
+    p_data = np.asarray(p_data, dtype=np.float64)
+    p_g = np.asarray(p_g, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        real = np.where(p_data > 0, p_data * np.log(np.where(p_data > 0, D, 1.0)), 0.0)
+        fake = np.where(p_g > 0, p_g * np.log(np.where(p_g > 0, 1.0 - D, 1.0)), 0.0)
+    return real + fake
+
+
+def V(D, p_data, p_g, dx=None, x=None, tol=TOL):
+    """Eq. 1 written over x (Eq. 3, Section 4.1):
+
+        V(D, G) = E_{x~p_data}[log D(x)] + E_{z~p_z}[log(1 - D(G(z)))]
+                = integral_x p_data(x) log D(x) + p_g(x) log(1 - D(x)) dx.
+
+    ``D`` is an array of D(x) on the grid / support, or a function evaluated at ``x``.
+    """
+    p_data, p_g = _pair(p_data, p_g, ("p_data", "p_g"), dx, tol)
+    if callable(D):
+        if x is None:
+            raise ValueError("D is a function: pass the grid x it is evaluated on")
+        D = D(np.asarray(x, dtype=np.float64))
+    D = np.asarray(D, dtype=np.float64)
+    if D.shape != p_data.shape:
+        raise ValueError(f"D has shape {D.shape} but p_data has shape {p_data.shape}")
+    if not ((D >= 0) & (D <= 1)).all():
+        raise ValueError("D(x) is a probability: every value must be in [0, 1]")
+    return float(np.sum(value_integrand(D, p_data, p_g)) * (1.0 if dx is None else dx))
+
+
+def C_integrand(p_data, p_g):
+    """max over D(x) of the integrand of Eq. 3, reached at D*(x) (Proposition 1):
+
+        p_data log(p_data / (p_data + p_g)) + p_g log(p_g / (p_data + p_g)),  0 log 0 = 0.
+
+    Written with the ratios, not with D*, because where p_g << p_data the float
+    D* rounds to 1 and log(1 - D*) would be -inf instead of a tiny finite term.
+    """
+    p_data = np.asarray(p_data, dtype=np.float64)
+    p_g = np.asarray(p_g, dtype=np.float64)
+    total = p_data + p_g
+    log_total = np.log(np.where(total > 0, total, 1.0))
+    real = np.where(p_data > 0, p_data * (np.log(np.where(p_data > 0, p_data, 1.0)) - log_total), 0.0)
+    fake = np.where(p_g > 0, p_g * (np.log(np.where(p_g > 0, p_g, 1.0)) - log_total), 0.0)
+    return real + fake
+
+
+def C(p_data, p_g, dx=None, tol=TOL):
+    """C(G) = max_D V(G, D) = V(D*_G, G)   (Eq. 4, Section 4.1)
+
+        = E_{x~p_data}[log p_data / (p_data + p_g)] + E_{x~p_g}[log p_g / (p_data + p_g)].
+
+    Theorem 1: C(G) = -log 4 + 2 JSD(p_data || p_g), so C(G) >= -log 4 with
+    equality only at p_g = p_data.  Computed from Eq. 4, not from :func:`jsd`, so
+    the theorem can be checked against it.
+    """
+    p_data, p_g = _pair(p_data, p_g, ("p_data", "p_g"), dx, tol)
+    return float(np.sum(C_integrand(p_data, p_g)) * (1.0 if dx is None else dx))
+
+
+def saturation(D):
+    """The two generator losses of Section 3 as functions of d = D(G(z)), d = sigmoid(a).
+
+    'saturating' (Eq. 1, minimised by G):  log(1 - d);  d/dd = -1/(1 - d),  d/da = -d
+    'non_saturating' (the fix):            -log d;      d/dd = -1/d,       d/da = -(1 - d)
+
+    The gradient G receives flows through D's logit a, so the d/da columns are what
+    counts: when D rejects G's samples (d -> 0) the saturating one vanishes like d.
+    """
+    d = np.asarray(D, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return {
+            "saturating": np.log1p(-d), "non_saturating": -np.log(d),
+            "saturating_dD": -1.0 / (1.0 - d), "non_saturating_dD": -1.0 / d,
+            "saturating_dlogit": -d, "non_saturating_dlogit": -(1.0 - d),
+        }
+
+
+def bilinear_game(x0=1.0, y0=0.0, lr=0.1, steps=100, update="simultaneous"):
+    """Gradient play on min_x max_y f(x, y) = x y, whose only equilibrium is (0, 0).
+
+    'simultaneous':  x <- x - lr y,   y <- y + lr x      (both from the old point)
+    'alternating':   x <- x - lr y,   y <- y + lr x_new  (Algorithm 1's order)
+
+    Simultaneous steps multiply the radius by sqrt(1 + lr^2) each step (an outward
+    spiral); alternating steps conserve x^2 + y^2 - lr x y (a closed orbit, for
+    lr < 2).  Neither reaches (0, 0).  Returns the (steps + 1, 2) trajectory.
+    """
+    if update not in ("simultaneous", "alternating"):
+        raise ValueError(f"update={update!r}: use 'simultaneous' or 'alternating'")
+    path = np.empty((steps + 1, 2))
+    x, y = float(x0), float(y0)
+    path[0] = x, y
+    for t in range(1, steps + 1):
+        x_new = x - lr * y
+        y = y + lr * (x_new if update == "alternating" else x)
+        x = x_new
+        path[t] = x, y
+    return path

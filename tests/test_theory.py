@@ -1,0 +1,242 @@
+"""ganbook.theory: the identities of Section 4, checked with numbers and random distributions."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra.numpy import arrays
+
+from ganbook import theory as T
+
+LOG2, LOG4 = math.log(2), math.log(4)
+SETTINGS = settings(max_examples=100, deadline=None)
+
+
+@st.composite
+def dists(draw, n=None):
+    """A random probability vector, zeros allowed."""
+    n = n or draw(st.integers(2, 12))
+    w = draw(arrays(np.float64, n, elements=st.floats(0, 1)).filter(lambda a: a.sum() > 1e-3))
+    return w / w.sum()
+
+
+@st.composite
+def pairs(draw):
+    n = draw(st.integers(2, 12))
+    return draw(dists(n)), draw(dists(n))
+
+
+def tv(p, q):
+    return 0.5 * np.abs(p - q).sum()
+
+
+# -- KL and JSD: exact values --------------------------------------------------------
+
+def test_kl_known_values_and_asymmetry():
+    p, q = [0.5, 0.5], [0.9, 0.1]
+    forward = 0.5 * math.log(0.5 / 0.9) + 0.5 * math.log(0.5 / 0.1)
+    backward = 0.9 * math.log(0.9 / 0.5) + 0.1 * math.log(0.1 / 0.5)
+    assert T.kl(p, q) == pytest.approx(forward, abs=1e-14)   # 0.5108
+    assert T.kl(q, p) == pytest.approx(backward, abs=1e-14)  # 0.3681
+    assert T.kl(p, q) - T.kl(q, p) > 0.14                    # KL is not symmetric
+
+
+def test_kl_zeros_follow_the_conventions():
+    assert T.kl([1, 0], [0.5, 0.5]) == pytest.approx(LOG2)      # 0 log 0 = 0
+    assert T.kl([0.5, 0.5], [1, 0]) == math.inf                 # q = 0 < p
+    assert T.kl([0.2, 0.8, 0], [0.2, 0.8, 0]) == 0.0
+    # a q far below p is large but finite (no overflow of p / q)
+    want = 0.5 * math.log(0.5) + 0.5 * (math.log(0.5) - math.log(1e-310))
+    assert T.kl([0.5, 0.5], [1.0, 1e-310]) == pytest.approx(want, rel=1e-12)   # 356.2
+
+
+def test_jsd_known_values():
+    assert T.jsd([1, 0], [0, 1]) == pytest.approx(LOG2, abs=1e-15)   # disjoint supports
+    # JSD([1,0],[1/2,1/2]) with m = [3/4, 1/4]
+    want = 0.5 * math.log(1 / 0.75) + 0.5 * (0.5 * math.log(0.5 / 0.75) + 0.5 * math.log(0.5 / 0.25))
+    assert T.jsd([1, 0], [0.5, 0.5]) == pytest.approx(want, abs=1e-15)
+
+
+def test_kl_on_a_grid_matches_the_gaussian_closed_form():
+    x, dx = T.grid(-15, 20, 7001)
+    m1, s1, m2, s2 = 1.0, 0.7, 2.5, 1.3
+    want = math.log(s2 / s1) + (s1 ** 2 + (m1 - m2) ** 2) / (2 * s2 ** 2) - 0.5
+    got = T.kl(T.gaussian(x, m1, s1), T.gaussian(x, m2, s2), dx=dx)
+    assert got == pytest.approx(want, abs=1e-9)
+
+
+def test_jsd_on_a_grid_of_far_apart_gaussians_is_log2():
+    x, dx = T.grid(-10, 30, 8001)
+    assert T.jsd(T.gaussian(x, 0, 1), T.gaussian(x, 20, 1), dx=dx) == pytest.approx(LOG2, abs=1e-9)
+
+
+# -- input checking ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("p, q, message", [
+    ([0.5, 0.5], [1.2, -0.2], "negative"),
+    ([0.5, 0.6], [0.5, 0.5], "not normalised"),
+    ([0.5, 0.5], [0.2, 0.3, 0.5], "shape"),
+    ([float("nan"), 1.0], [0.5, 0.5], "non-finite"),
+])
+def test_bad_inputs_raise_a_named_value_error(p, q, message):
+    for f in (T.kl, T.jsd, T.C):
+        with pytest.raises(ValueError, match=message):
+            f(p, q)
+
+
+def test_tolerance_is_stated_and_used():
+    p = [0.5 + 5e-7, 0.5]                       # mass off by 5e-7 < TOL = 1e-6
+    assert T.kl(p, [0.5, 0.5]) == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(ValueError, match="tol=1e-09"):
+        T.kl(p, [0.5, 0.5], tol=1e-9)
+    x, dx = T.grid(-2, 2, 101)                  # N(0,1) cut at +-2 sd holds only 0.954
+    with pytest.raises(ValueError, match="not normalised"):
+        T.jsd(T.gaussian(x, 0, 1), T.gaussian(x, 0, 1), dx=dx)
+
+
+# -- JSD properties (hypothesis) --------------------------------------------------------------
+
+@SETTINGS
+@given(pairs())
+def test_jsd_is_symmetric_and_bounded(pq):
+    p, q = pq
+    j = T.jsd(p, q)
+    assert j == pytest.approx(T.jsd(q, p), abs=1e-12)
+    assert -1e-15 <= j <= LOG2 + 1e-12
+
+
+@SETTINGS
+@given(pairs())
+def test_jsd_is_zero_iff_equal(pq):
+    p, q = pq
+    assert T.jsd(p, p) == pytest.approx(0.0, abs=1e-15)
+    # Pinsker on each half: JSD >= TV^2 / 2, so p != q forces JSD > 0
+    assert T.jsd(p, q) >= 0.5 * tv(p, q) ** 2 - 1e-12
+
+
+@SETTINGS
+@given(pairs())
+def test_jsd_is_the_mean_of_two_kls_to_the_midpoint(pq):
+    p, q = pq
+    m = (p + q) / 2
+    assert T.jsd(p, q) == pytest.approx(0.5 * T.kl(p, m) + 0.5 * T.kl(q, m), abs=1e-12)
+
+
+# -- Proposition 1 and Theorem 1 -------------------------------------------------------------
+
+@SETTINGS
+@given(pairs())
+def test_theorem1_C_equals_minus_log4_plus_2_jsd(pq):
+    p_data, p_g = pq
+    assert T.C(p_data, p_g) == pytest.approx(-LOG4 + 2 * T.jsd(p_data, p_g), abs=1e-9)
+
+
+@SETTINGS
+@given(pairs())
+def test_C_is_at_least_minus_log4_with_equality_only_at_p_g_eq_p_data(pq):
+    p_data, p_g = pq
+    assert T.C(p_data, p_data) == pytest.approx(-LOG4, abs=1e-12)
+    assert T.C(p_data, p_g) >= -LOG4 + tv(p_data, p_g) ** 2 - 1e-12
+
+
+@SETTINGS
+@given(pairs(), st.integers(0, 2 ** 32 - 1), st.floats(1e-6, 0.5))
+def test_D_star_maximises_V_pointwise(pq, seed, scale):
+    p_data, p_g = pq
+    rng = np.random.default_rng(seed)
+    D = np.clip(T.D_star(p_data, p_g) + scale * rng.standard_normal(p_data.shape), 0, 1)
+    best = T.C_integrand(p_data, p_g)
+    assert (T.value_integrand(D, p_data, p_g) <= best + 1e-15).all()
+    assert T.V(D, p_data, p_g) <= T.C(p_data, p_g) + 1e-12
+
+
+@SETTINGS
+@given(pairs())
+def test_V_at_D_star_is_C(pq):
+    p_data, p_g = pq
+    v = T.V(T.D_star(p_data, p_g), p_data, p_g)
+    if math.isfinite(v):   # -inf only where float D* rounds to 1 with p_g > 0 (next test)
+        assert v == pytest.approx(T.C(p_data, p_g), abs=1e-12)
+
+
+def test_C_stays_finite_where_D_star_rounds_to_one():
+    p_data, p_g = np.array([0.5, 0.5]), np.array([1.0, 1e-300])
+    assert T.D_star(p_data, p_g)[1] == 1.0
+    assert T.V(T.D_star(p_data, p_g), p_data, p_g) == -math.inf
+    want = 0.5 * math.log(0.5 / 1.5) + math.log(1 / 1.5)   # the 1e-300 terms vanish
+    assert T.C(p_data, p_g) == pytest.approx(want, abs=1e-14)
+
+
+@SETTINGS
+@given(dists())
+def test_D_star_is_one_half_when_p_g_is_p_data(p):
+    assert np.array_equal(T.D_star(p, p), np.full(p.shape, 0.5))
+
+
+def test_D_star_values_and_the_undefined_region():
+    np.testing.assert_allclose(T.D_star([0.6, 0.3, 0.1, 0.0], [0.2, 0.3, 0.0, 0.5]),
+                               [0.75, 0.5, 1.0, 0.0])
+    assert T.D_star([0.0], [0.0])[0] == 0.5
+
+
+def test_V_on_a_grid_with_a_function_D():
+    x, dx = T.grid(-10, 10, 4001)
+    p = T.gaussian(x, 0, 1)
+    # D = 1/2 everywhere gives log(1/2) + log(1/2) whatever p_g is
+    assert T.V(lambda x: np.full_like(x, 0.5), p, T.gaussian(x, 2, 1), dx=dx, x=x) == \
+        pytest.approx(-LOG4, abs=1e-9)
+    # a D that says 0 where p_data has mass is infinitely bad
+    assert T.V(np.where(x > 0, 1.0, 0.0), p, p, dx=dx) == -math.inf
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        T.V(np.full_like(x, 1.5), p, p, dx=dx)
+
+
+def test_theorem1_on_a_grid_of_gaussians():
+    x, dx = T.grid(-10, 14, 6001)
+    p_data, p_g = T.gaussian(x, 2, 1), T.gaussian(x, 3.5, 0.8)
+    assert T.C(p_data, p_g, dx=dx) == pytest.approx(-LOG4 + 2 * T.jsd(p_data, p_g, dx=dx), abs=1e-9)
+    assert T.C(p_data, p_data, dx=dx) == pytest.approx(-LOG4, abs=1e-9)
+
+
+# -- Section 3: saturation -------------------------------------------------------------------
+
+def test_saturating_gradient_vanishes_where_D_rejects_G():
+    s = T.saturation(np.array([0.01, 0.5, 0.99]))
+    np.testing.assert_allclose(s["saturating_dlogit"], [-0.01, -0.5, -0.99])
+    np.testing.assert_allclose(s["non_saturating_dlogit"], [-0.99, -0.5, -0.01])
+    np.testing.assert_allclose(s["saturating_dD"], [-1 / 0.99, -2, -100])
+    np.testing.assert_allclose(s["non_saturating_dD"], [-100, -2, -1 / 0.99])
+    np.testing.assert_allclose(s["saturating"], np.log([0.99, 0.5, 0.01]))
+    np.testing.assert_allclose(s["non_saturating"], -np.log([0.01, 0.5, 0.99]))
+
+
+def test_saturation_gradients_are_derivatives_of_the_losses():
+    a = np.linspace(-6, 6, 25)
+    h = 1e-6
+    s, up, dn = (T.saturation(1 / (1 + np.exp(-b))) for b in (a, a + h, a - h))
+    for name in ("saturating", "non_saturating"):
+        np.testing.assert_allclose((up[name] - dn[name]) / (2 * h), s[name + "_dlogit"], atol=1e-6)
+
+
+# -- the bilinear game --------------------------------------------------------------------------
+
+def test_simultaneous_steps_spiral_out_at_the_predicted_rate():
+    path = T.bilinear_game(1.0, 0.5, lr=0.1, steps=200, update="simultaneous")
+    r = np.hypot(path[:, 0], path[:, 1])
+    np.testing.assert_allclose(r, math.hypot(1, 0.5) * math.sqrt(1.01) ** np.arange(201), rtol=1e-12)
+    assert r[-1] / r[0] == pytest.approx(1.01 ** 100, rel=1e-12)     # 2.70x after 200 steps
+
+
+def test_alternating_steps_cycle_on_a_conserved_orbit():
+    lr = 0.1
+    path = T.bilinear_game(1.0, 0.5, lr=lr, steps=2000, update="alternating")
+    x, y = path[:, 0], path[:, 1]
+    np.testing.assert_allclose(x * x + y * y - lr * x * y, 1.25 - 0.05, rtol=1e-12)
+    r = np.hypot(x, y)
+    assert r.max() < 1.2 and r.min() > 0.9        # bounded, and never at (0, 0)
+    assert (np.diff(np.sign(x)) != 0).sum() >= 60  # it keeps going round: ~64 crossings
+
+
+def test_bilinear_game_rejects_unknown_update():
+    with pytest.raises(ValueError, match="alternating"):
+        T.bilinear_game(update="adam")
