@@ -69,3 +69,63 @@ def toy_nets(hidden=32, d_z=1, seed=0):
     G = MLP([d_z, hidden, hidden, 1], hidden="leaky_relu")
     D = Logit([1, hidden, hidden, 1], hidden="leaky_relu")
     return G, D
+
+
+# -- Section 3's saturation, measured with Algorithm 1 (the theory chapter) -----------
+
+def saturation_run(g_loss, iterations=2000, seed=0, start=-4.0, p_data=None, hidden=32,
+                   lr=0.05, m=64, update="alternating", log_every=20):
+    """Algorithm 1 on the 1-D toy from a poor start; returns the :class:`Trainer`.
+
+    G's output bias is shifted so that its samples start at mean ``start``, far from
+    p_data (default N(4, 0.5^2)).  D soon rejects them, D(G(z)) -> 0, and there the
+    'saturating' loss log(1 - D(G(z))) hands G a gradient of size D(G(z)) through
+    D's logit, while 'non_saturating' -log D(G(z)) hands it 1 - D(G(z)) (Section 3).
+    Every ``log_every`` iterations (and at iteration 0) a history row also records
+    g_mean and g_std: the mean and sd of G on 2000 fixed z.
+    """
+    from .nets import Noise
+    from .train import Recipe, Trainer
+
+    p = p_data if p_data is not None else Mixture1D([1], [4.0], [0.5])
+    G, D = toy_nets(hidden=hidden, d_z=1, seed=seed)
+    noise = Noise(1, "uniform")
+    z = noise(2000, torch.Generator().manual_seed(seed + 12345))
+    with torch.no_grad():
+        G.output_bias.add_(start - G(z).mean())
+    recipe = Recipe(k=1, m=m, lr_D=lr, lr_G=lr, lr_decay=1.0, momentum=0.5,
+                    final_momentum=0.5, update=update, g_loss=g_loss, seed=seed,
+                    epoch_size=log_every)
+
+    def where_is_G(trainer):
+        with torch.no_grad():
+            x = trainer.G(z)
+        trainer.log_row(g_mean=x.mean().item(), g_std=x.std().item())
+
+    trainer = Trainer(G, D, p, noise, recipe)
+    where_is_G(trainer)
+    trainer.train(iterations=iterations, on_epoch=[where_is_G], log_every=10 ** 12,
+                  progress=False, checkpoint=False)
+    return trainer
+
+
+def arrival(history, target=4.0, tol=1.0):
+    """The first logged iteration with |g_mean - target| <= tol, or None if never."""
+    for row in history:
+        if "g_mean" in row and abs(row["g_mean"] - target) <= tol:
+            return row["iteration"]
+    return None
+
+
+def saturation_race(seeds=(0,), iterations=2000, target=4.0, tol=1.0, **kw):
+    """Both G losses from the same poor starts; one summary dict per (g_loss, seed)."""
+    rows = []
+    for g_loss in ("saturating", "non_saturating"):
+        for seed in seeds:
+            t = saturation_run(g_loss, iterations=iterations, seed=seed, **kw)
+            last = t.history[-1]
+            rows.append({"g_loss": g_loss, "seed": seed,
+                         "arrival": arrival(t.history, target, tol),
+                         "g_mean": last["g_mean"], "g_std": last["g_std"],
+                         "D_G_z": last["D_G_z"], "wall": t.wall, "history": t.history})
+    return rows
