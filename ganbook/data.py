@@ -69,8 +69,10 @@ def read_idx(path):
         raise DataError(f"{path} has magic number {magic}, not an IDX label (2049) or image "
                         "(2051) file; is it the right file?")
     ndim = IDX_MAGIC[magic]
-    dims = (n,) + struct.unpack(">" + "I" * (ndim - 1), raw[8:4 + 4 * ndim])
     header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(f"{path} is too short to be an IDX file; delete it and download it again")
+    dims = (n,) + struct.unpack(">" + "I" * (ndim - 1), raw[8:header])
     expected = int(np.prod(dims))
     if len(raw) - header != expected:
         raise DataError(f"{path} holds {len(raw) - header} data bytes but its header "

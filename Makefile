@@ -1,0 +1,90 @@
+# ganbook: two commands from a fresh clone, `make book` and `make test`.
+# Everything runs through .venv/bin/..., so no activated shell is needed.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+PIP     := $(PY) -m pip
+JUPYTER := $(VENV)/bin/jupyter
+JUPYTEXT := $(VENV)/bin/jupytext
+JB      := $(VENV)/bin/jupyter-book
+# The interpreter that creates .venv (the book is made with Python 3.11).
+PYTHON  ?= $(shell command -v python3.11 || command -v python3)
+# Marks a finished install; redone when pyproject.toml changes.
+STAMP   := $(VENV)/.ganbook-installed
+
+# Real data: ../shared/data beside the clone, unless GANBOOK_DATA is already set.
+SHARED_DATA := $(abspath ../shared/data)
+ifeq ($(origin GANBOOK_DATA),undefined)
+  ifneq ($(wildcard $(SHARED_DATA)),)
+    export GANBOOK_DATA := $(SHARED_DATA)
+  endif
+endif
+
+# Chapters in reading order, from _toc.yml (root first).
+TOC_NOTEBOOKS := $(shell awk '$$1 == "root:" || $$1 == "file:" || ($$1 == "-" && $$2 == "file:") {print $$NF}' _toc.yml)
+NB ?= $(addsuffix .ipynb,$(TOC_NOTEBOOKS))
+# Seconds one cell may run: per cell, not per notebook (nbval in quick mode, nbconvert in full).
+QUICK_CELL_TIMEOUT ?= 600
+FULL_CELL_TIMEOUT  ?= 86400
+
+.PHONY: help venv .venv test unit nbval book lab reproduce bench clean
+
+help:
+	@echo "make book       build the HTML site into _build/html/ (stored outputs, no execution)"
+	@echo "make test       unit tests + every notebook re-run in quick mode under nbval"
+	@echo "make lab        JupyterLab on the notebooks"
+	@echo "make reproduce  re-run every chapter in full mode, store its outputs (NB=notebooks/x.ipynb for one)"
+	@echo "make bench      timing benchmarks (bench/bench.py)"
+	@echo "make venv       only create .venv and install"
+	@echo "make clean      remove _build/ and caches (keeps .venv and runs/)"
+
+venv .venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	$(PIP) install torch==2.13.0
+	$(PIP) install -e '.[book,test]'
+	@touch $@
+
+test: unit nbval
+
+unit: $(STAMP)
+	GANBOOK_MODE=quick $(PY) -m pytest tests
+
+# Exit code 5 (nothing collected) is accepted only if no notebook has a code cell to run.
+nbval: $(STAMP)
+	@rc=0; GANBOOK_MODE=quick $(PY) -m pytest --nbval-lax --nbval-current-env \
+	    --nbval-cell-timeout=$(QUICK_CELL_TIMEOUT) notebooks/ || rc=$$?; \
+	if [ $$rc -eq 5 ]; then \
+	  if $(PY) -c 'import glob, json, sys; sys.exit(any(c["cell_type"] == "code" and "".join(c["source"]).strip() for f in glob.glob("notebooks/*.ipynb") for c in json.load(open(f))["cells"]))'; then \
+	    echo "nbval: no notebook has code cells yet; nothing to execute"; rc=0; \
+	  else echo "nbval: notebooks have code cells but pytest collected none" >&2; fi; \
+	fi; exit $$rc
+
+book: $(STAMP)
+	$(JB) build -W -n --keep-going .
+	@echo "site: $(CURDIR)/_build/html/index.html"
+
+lab: $(STAMP)
+	$(JUPYTER) lab notebooks/intro.ipynb
+
+# For each notebook: take edits from its .md, execute in full mode in place, write the .md back.
+reproduce: $(STAMP)
+	@set -e; for nb in $(basename $(NB)); do \
+	  echo "== $$nb.ipynb: full mode"; start=$$(date +%s); \
+	  $(JUPYTEXT) --sync $$nb.md; \
+	  GANBOOK_MODE=full $(JUPYTER) nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=$(FULL_CELL_TIMEOUT) $$nb.ipynb; \
+	  $(JUPYTEXT) --sync $$nb.ipynb; \
+	  echo "== $$nb.ipynb: done in $$(( $$(date +%s) - start )) s"; \
+	done
+
+bench: $(STAMP)
+	$(PY) bench/bench.py
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
