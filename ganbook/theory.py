@@ -162,6 +162,41 @@ def C(p_data, p_g, dx=None, tol=TOL):
     return float(np.sum(C_integrand(p_data, p_g)) * (1.0 if dx is None else dx))
 
 
+def C_gradient(p_data, p_g):
+    """dC/dp_g(x) = log(1 - D*_G(x)) = log(p_g / (p_data + p_g))   (Section 4.2).
+
+    Proposition 2's proof: the (sub)gradient of sup_D U(p_g, D) contains the
+    gradient of U(p_g, D) at the maximising D = D*, and U is linear in p_g with
+    coefficient log(1 - D).  (The dependence of D* on p_g adds nothing.)
+    """
+    p_data = np.asarray(p_data, dtype=np.float64)
+    p_g = np.asarray(p_g, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.log(p_g) - np.log(p_data + p_g)
+
+
+def prop2_descent(p_data, p_g, eta=0.5, steps=20, dx=None):
+    """Proposition 2 in function space: improve p_g along -dC/dp_g with D = D* each step.
+
+    The step is exponentiated gradient, which keeps p_g a distribution:
+        p_g <- p_g exp(-eta log(1 - D*)) / Z  =  p_g^(1 - eta) (p_data + p_g)^eta / Z,
+    so eta = 1 is the mixture step p_g <- (p_data + p_g) / 2.  A multiplicative step
+    cannot create mass, so with eta < 1 p_g must be > 0 wherever p_data is.  Returns
+    the list of p_g (steps + 1 of them) and of C(G) along the way.
+    """
+    if not 0 < eta <= 1:
+        raise ValueError(f"eta={eta}: the step size must be in (0, 1]")
+    p_data, p_g = _pair(p_data, p_g, ("p_data", "p_g"), dx, TOL)
+    w = 1.0 if dx is None else dx
+    path, Cs = [p_g], [C(p_data, p_g, dx)]
+    for _ in range(steps):
+        q = p_g ** (1 - eta) * (p_data + p_g) ** eta      # 0 ** 0 = 1 at eta = 1
+        p_g = q / (q.sum() * w)
+        path.append(p_g)
+        Cs.append(C(p_data, p_g, dx))
+    return path, Cs
+
+
 def saturation(D):
     """The two generator losses of Section 3 as functions of d = D(G(z)), d = sigmoid(a).
 

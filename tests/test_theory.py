@@ -240,3 +240,38 @@ def test_alternating_steps_cycle_on_a_conserved_orbit():
 def test_bilinear_game_rejects_unknown_update():
     with pytest.raises(ValueError, match="alternating"):
         T.bilinear_game(update="adam")
+
+
+# -- Proposition 2 -------------------------------------------------------------------------------
+
+@SETTINGS
+@given(pairs(), st.floats(0, 1))
+def test_C_is_convex_in_p_g(pq, t):
+    p_data, p_g = pq
+    q_g = p_data[::-1].copy()                    # a second p_g on the same support
+    mix = t * p_g + (1 - t) * q_g
+    assert T.C(p_data, mix) <= t * T.C(p_data, p_g) + (1 - t) * T.C(p_data, q_g) + 1e-12
+
+
+def test_C_gradient_is_log_1_minus_D_star():
+    rng = np.random.default_rng(0)
+    p_data, p_g = rng.dirichlet(5 * np.ones(6)), rng.dirichlet(5 * np.ones(6))   # no tiny p
+    v = rng.standard_normal(6)
+    v -= v.mean()                                # stay on the simplex
+    h = 1e-6
+    fd = (T.C(p_data, p_g + h * v) - T.C(p_data, p_g - h * v)) / (2 * h)
+    assert fd == pytest.approx(np.dot(v, np.log(1 - T.D_star(p_data, p_g))), abs=1e-8)
+    np.testing.assert_allclose(T.C_gradient(p_data, p_g), np.log(1 - T.D_star(p_data, p_g)))
+
+
+def test_prop2_descent_reaches_minus_log4():
+    p_data = np.array([0.1, 0.2, 0.3, 0.4])
+    path, Cs = T.prop2_descent(p_data, np.array([0.7, 0.1, 0.1, 0.1]), eta=0.5, steps=60)
+    assert all(b < a for a, b in zip(Cs, Cs[1:]))               # C falls at every step
+    assert Cs[-1] == pytest.approx(-LOG4, abs=1e-9)
+    np.testing.assert_allclose(path[-1], p_data, atol=1e-6)
+    # eta = 1 is the mixture step: p_g - p_data halves, and mass appears where p_g had none
+    path, _ = T.prop2_descent(p_data, np.array([1.0, 0, 0, 0]), eta=1.0, steps=3)
+    np.testing.assert_allclose(path[3] - p_data, (np.array([1.0, 0, 0, 0]) - p_data) / 8)
+    with pytest.raises(ValueError, match="eta"):
+        T.prop2_descent(p_data, p_data, eta=1.5)
