@@ -44,6 +44,8 @@ class Recipe:
     momentum_saturate: int = 250
     update: str = "simultaneous"    # or 'alternating'
     g_loss: str = "non_saturating"  # or 'saturating'
+    optimizer: str = "sgd"          # the paper's momentum SGD, or 'adam' (betas below)
+    betas: tuple = (0.5, 0.999)     # Adam only; lr_D/lr_G are then Adam's step sizes
     seed: int = 0
     epoch_size: int = 0             # iterations per epoch when p_data is a sampler
 
@@ -66,6 +68,8 @@ class Recipe:
                 problems.append(f"{name}={getattr(self, name)}: momentum must be in [0, 1)")
         if self.update not in ("simultaneous", "alternating"):
             problems.append(f"update={self.update!r}: use 'simultaneous' or 'alternating'")
+        if self.optimizer not in ("sgd", "adam"):
+            problems.append(f"optimizer={self.optimizer!r}: use 'sgd' or 'adam'")
         if self.g_loss not in ("non_saturating", "saturating"):
             problems.append(f"g_loss={self.g_loss!r}: use 'non_saturating' or 'saturating'")
         if problems:
@@ -75,7 +79,10 @@ class Recipe:
     @classmethod
     def from_dict(cls, d):
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        d = {k: v for k, v in d.items() if k in names}
+        if "betas" in d:
+            d["betas"] = tuple(d["betas"])
+        return cls(**d)
 
 
 def d_loss(logit_real, logit_fake):
@@ -112,8 +119,12 @@ class Trainer:
         self.gen = torch.Generator().manual_seed(self.recipe.seed)
         self.dropout_rng = torch.Generator().manual_seed(self.recipe.seed + 1)  # for D's dropout
         r = self.recipe
-        self.opt_D = torch.optim.SGD(D.parameters(), lr=r.lr_D, momentum=r.momentum)
-        self.opt_G = torch.optim.SGD(G.parameters(), lr=r.lr_G, momentum=r.momentum)
+        if r.optimizer == "adam":
+            self.opt_D = torch.optim.Adam(D.parameters(), lr=r.lr_D, betas=tuple(r.betas))
+            self.opt_G = torch.optim.Adam(G.parameters(), lr=r.lr_G, betas=tuple(r.betas))
+        else:
+            self.opt_D = torch.optim.SGD(D.parameters(), lr=r.lr_D, momentum=r.momentum)
+            self.opt_G = torch.optim.SGD(G.parameters(), lr=r.lr_G, momentum=r.momentum)
         self.iteration = 0    # outer iterations of Algorithm 1 (G updates)
         self.updates = 0      # parameter updates of D (schedules count these)
         self.seen = 0         # examples drawn from p_data
@@ -147,13 +158,15 @@ class Trainer:
     # -- schedule --------------------------------------------------------------
     def _set_schedule(self):
         r = self.recipe
-        decay = r.lr_decay ** self.updates
+        decay = math.exp(-self.updates * math.log(r.lr_decay))   # 1 / lr_decay^updates
         e = min(max(self.epoch + 1, 1.0), r.momentum_saturate)   # epochs count from 1
         frac = (e - 1) / max(r.momentum_saturate - 1, 1)
         mom = r.momentum + frac * (r.final_momentum - r.momentum)
         for opt, lr0 in ((self.opt_D, r.lr_D), (self.opt_G, r.lr_G)):
             for g in opt.param_groups:
-                g["lr"], g["momentum"] = max(lr0 / decay, r.lr_min), mom
+                g["lr"] = max(lr0 * decay, r.lr_min)
+                if r.optimizer == "sgd":
+                    g["momentum"] = mom
 
     # -- one iteration of Algorithm 1 -------------------------------------------
     def _D_only_step(self):
@@ -229,6 +242,9 @@ class Trainer:
               on_epoch=(), progress=True, checkpoint=True):
         """Run until ``iterations`` more, ``epochs`` (total) or ``minutes`` more are done.
 
+        A row of means is logged every ``log_every`` iterations (counted over resumes,
+        so a resumed run logs exactly the rows of an uninterrupted one).
+
         ``on_epoch`` callbacks get the trainer after each whole epoch; they may add
         fields with ``trainer.log_row(...)``.  With ``out`` set, a checkpoint and the
         metrics CSV are written atomically after each epoch and at the end.
@@ -259,7 +275,6 @@ class Trainer:
                         self.save()
         finally:
             bar.close()
-        self.log_row()
         if checkpoint and self.out is not None:
             self.save()
         return self.history
@@ -275,6 +290,7 @@ class Trainer:
             "perm": self._perm if self._perm is not None else torch.empty(0, dtype=torch.long),
             "gen": self.gen.get_state(), "dropout_rng": self.dropout_rng.get_state(),
             "history": self.history,
+            "acc": self._acc if self._acc is not None else torch.empty(0), "acc_n": self._acc_n,
         }
 
     def load_state_dict(self, s):
@@ -291,7 +307,8 @@ class Trainer:
         self.gen.set_state(s["gen"])
         self.dropout_rng.set_state(s["dropout_rng"])
         self.history = list(s["history"])
-        self._acc, self._acc_n = None, 0
+        self._acc = s["acc"] if len(s["acc"]) else None
+        self._acc_n = s["acc_n"]
 
     def save(self, path=None):
         path = Path(path) if path is not None else self.out / "checkpoint.pt"

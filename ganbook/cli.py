@@ -1,0 +1,111 @@
+"""Command line: ``python -m ganbook train|parzen|baselines|table1``.
+
+    python -m ganbook train mnist --out runs/mnist --minutes 20
+    python -m ganbook parzen runs/mnist
+    python -m ganbook baselines mnist --out runs/baselines-mnist.json
+    python -m ganbook table1
+"""
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from .files import atomic_write_text
+
+PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1 (Parzen window log-likelihood, nats)
+    ("DBN", "138 ± 2", "1909 ± 66"),
+    ("Stacked CAE", "121 ± 1.6", "2110 ± 50"),
+    ("Deep GSN", "214 ± 1.1", "1890 ± 29"),
+    ("Adversarial nets", "225 ± 2", "2057 ± 26"),
+]
+
+
+def cmd_train(a):
+    from . import experiments as E
+    from .train import TrainingDiverged
+    out = Path(a.out or f"runs/{a.dataset}")
+    ckpt = out / "checkpoint.pt"
+    if ckpt.exists() and not a.resume:
+        sys.exit(f"{ckpt} exists: pass --resume to continue it, or choose another --out")
+    if a.resume and not ckpt.exists():
+        sys.exit(f"--resume: no checkpoint at {ckpt}; drop --resume to start a new run")
+    overrides = {k: v for k, v in dict(k=a.k, m=a.m, lr_D=a.lr, lr_G=a.lr, update=a.update,
+                                       g_loss=a.g_loss).items() if v is not None}
+    try:
+        T = E.build(a.dataset, out=out, seed=a.seed, **overrides)
+    except ValueError as e:
+        sys.exit(str(e))
+    if a.resume:
+        T.load()
+        print(f"resumed {ckpt} at iteration {T.iteration}, epoch {T.epoch:.2f}")
+    if a.minutes is None and a.epochs is None and a.iterations is None:
+        a.minutes = 20.0
+    try:
+        T.train(iterations=a.iterations, epochs=a.epochs, minutes=a.minutes,
+                on_epoch=E.epoch_callbacks(T, parzen_every=a.parzen_every))
+    except TrainingDiverged as e:
+        sys.exit(str(e))
+    print(f"trained to iteration {T.iteration} (epoch {T.epoch:.2f}, {T.wall / 60:.1f} min); "
+          f"checkpoint {ckpt}")
+
+
+def cmd_parzen(a):
+    from . import experiments as E
+    res = E.parzen_run(a.run, n_samples=a.samples)
+    print(f"{a.run}: {res}")
+
+
+def cmd_baselines(a):
+    from . import experiments as E
+    rows = E.baselines(a.dataset, k=a.k)
+    out = Path(a.out or f"runs/baselines-{a.dataset}.json")
+    atomic_write_text(out, json.dumps(rows, indent=1))
+    for name, r in rows.items():
+        print(f"{name}: {r['mean']:.1f} ± {r['se']:.1f} (sigma {r['sigma']:.3f})")
+
+
+def cmd_table1(a):
+    from . import experiments as E
+    print(E.table1(a.runs, baselines=a.baselines))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m ganbook", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("train", help="train G and D by Algorithm 1")
+    t.add_argument("dataset")
+    t.add_argument("--out")
+    g = t.add_mutually_exclusive_group()
+    g.add_argument("--minutes", type=float)
+    g.add_argument("--epochs", type=float)
+    g.add_argument("--iterations", type=int)
+    t.add_argument("--resume", action="store_true")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--k", type=int)
+    t.add_argument("--m", type=int, help="minibatch size")
+    t.add_argument("--lr", type=float)
+    t.add_argument("--update", choices=["simultaneous", "alternating"])
+    t.add_argument("--g-loss", dest="g_loss", choices=["non_saturating", "saturating"])
+    t.add_argument("--parzen-every", type=int, default=1, help="epochs between valid Parzen")
+    t.set_defaults(fn=cmd_train)
+    z = sub.add_parser("parzen", help="the paper's Parzen protocol on a trained run")
+    z.add_argument("run")
+    z.add_argument("--samples", type=int, default=10000)
+    z.set_defaults(fn=cmd_parzen)
+    b = sub.add_parser("baselines", help="Parzen of real held-out data and k-means centroids")
+    b.add_argument("dataset")
+    b.add_argument("--k", type=int, default=10000)
+    b.add_argument("--out")
+    b.set_defaults(fn=cmd_baselines)
+    tb = sub.add_parser("table1", help="print Table 1: the paper's rows beside ours")
+    tb.add_argument("runs", nargs="*", default=["runs/mnist"])
+    tb.add_argument("--baselines", default="runs/baselines-mnist.json")
+    tb.set_defaults(fn=cmd_table1)
+    a = p.parse_args(argv)
+    a.fn(a)
+
+
+if __name__ == "__main__":
+    main()

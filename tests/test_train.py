@@ -1,0 +1,130 @@
+"""The Algorithm-1 trainer: argument checks, schedule, exact resume, NaN stop."""
+import math
+
+import pytest
+import torch
+
+from ganbook import nets
+from ganbook.train import Recipe, Trainer, TrainingDiverged, d_loss, g_loss
+
+
+def small(update="simultaneous", out=None, n=50, k=1, seed=0, **kw):
+    torch.manual_seed(seed)
+    x = torch.rand(n, 6)
+    G = nets.MLP([3, 8, 6], out="sigmoid")
+    D = nets.MaxoutD(6, units=5, pieces=3)   # has dropout: resume must restore its RNG
+    return Trainer(G, D, x, nets.Noise(3), Recipe(m=8, k=k, update=update, seed=seed, **kw), out=out)
+
+
+@pytest.mark.parametrize("bad, msg", [
+    (dict(lr_D=0.0), "lr_D=0.0"), (dict(lr_G=-1.0), "lr_G=-1.0"), (dict(k=0), "k=0"),
+    (dict(m=51), "larger than the data set"), (dict(update="both"), "update="),
+    (dict(g_loss="wasserstein"), "g_loss="), (dict(momentum=1.0), "momentum"),
+])
+def test_bad_recipe_is_refused_with_the_reason(bad, msg):
+    r = dict(m=8) | bad
+    with pytest.raises(ValueError, match=msg):
+        Trainer(nets.MLP([3, 6]), nets.MaxoutD(6, 5, 3), torch.rand(50, 6), nets.Noise(3), Recipe(**r))
+
+
+def test_p_data_must_be_tensor_or_sampler():
+    with pytest.raises(TypeError, match="p_data"):
+        Trainer(nets.MLP([3, 6]), nets.MaxoutD(6, 5, 3), [1, 2, 3], nets.Noise(3))
+
+
+def test_train_needs_a_budget():
+    with pytest.raises(ValueError, match="how long"):
+        small().train(progress=False)
+
+
+def test_losses_are_the_papers():
+    lr, lf = torch.tensor([2.0, -1.0]), torch.tensor([0.5, -3.0])
+    Dx, DGz = torch.sigmoid(lr), torch.sigmoid(lf)
+    assert torch.allclose(d_loss(lr, lf), 0.5 * (-torch.log(Dx).mean() - torch.log(1 - DGz).mean()))
+    assert torch.allclose(g_loss(lf), -torch.log(DGz).mean())
+    assert torch.allclose(g_loss(lf, "saturating"), torch.log(1 - DGz).mean())
+
+
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("update", ["simultaneous", "alternating"])
+def test_k_discriminator_updates_per_generator_update(k, update):
+    T = small(update, k=k)
+    T.train(iterations=4, progress=False)
+    assert T.iteration == 4 and T.updates == 4 * k
+    assert T.seen == 8 * 4 * k   # every D step draws a fresh minibatch of p_data
+
+
+def test_schedule_is_the_authors():
+    T = small(lr_decay=1.01, momentum_saturate=3)
+    T.train(iterations=7, progress=False)    # 56 examples: epoch 1.12
+    T._set_schedule()
+    g = T.opt_D.param_groups[0]
+    assert g["lr"] == pytest.approx(0.1 / 1.01 ** 7)
+    assert g["momentum"] == pytest.approx(0.5 + 0.2 * (1.12 + 1 - 1) / 2)
+    T.seen = 50 * 10
+    T._set_schedule()
+    assert T.opt_G.param_groups[0]["momentum"] == pytest.approx(0.7)   # saturated
+    T.updates = 10 ** 6
+    T._set_schedule()
+    assert T.opt_G.param_groups[0]["lr"] == 1e-6                        # the floor
+
+
+@pytest.mark.parametrize("update", ["simultaneous", "alternating"])
+def test_resume_equals_uninterrupted_run(tmp_path, update):
+    a = small(update)
+    a.train(iterations=23, progress=False, log_every=5)   # 184 examples: crosses epochs
+    b = small(update, out=tmp_path)
+    b.train(iterations=9, progress=False, log_every=5)    # interrupted mid-epoch, saved
+    torch.manual_seed(999)                                 # whatever happens in between
+    c = small(update, out=tmp_path, seed=0).load()
+    c.train(iterations=14, progress=False, log_every=5)
+    for p, q in zip(a.G.parameters(), c.G.parameters()):
+        assert torch.equal(p, q)
+    for p, q in zip(a.D.parameters(), c.D.parameters()):
+        assert torch.equal(p, q)
+    assert [r["loss_D"] for r in a.history] == [r["loss_D"] for r in c.history]
+    assert (c.iteration, c.updates, c.seen) == (a.iteration, a.updates, a.seen)
+
+
+def test_different_seeds_differ_and_same_seed_repeats():
+    runs = []
+    for seed in (0, 0, 1):
+        T = small(seed=seed)
+        T.train(iterations=5, progress=False)
+        runs.append(torch.cat([p.flatten() for p in T.G.parameters()]))
+    assert torch.equal(runs[0], runs[1]) and not torch.equal(runs[0], runs[2])
+
+
+def test_nan_stops_with_message_and_keeps_last_good_checkpoint(tmp_path):
+    T = small(out=tmp_path)
+    T.train(iterations=3, progress=False, log_every=1)
+    good = (tmp_path / "checkpoint.pt").read_bytes()
+    T.p_data[:] = math.nan
+    with pytest.raises(TrainingDiverged, match="diverged"):
+        T.train(iterations=10, progress=False)
+    assert (tmp_path / "checkpoint.pt").read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt", "metrics.csv"]
+
+
+def test_metrics_csv_is_written(tmp_path):
+    T = small(out=tmp_path)
+    T.train(iterations=12, progress=False, log_every=4)
+    lines = (tmp_path / "metrics.csv").read_text().splitlines()
+    assert lines[0].startswith("iteration,epoch,wall,loss_D,loss_G,D_x,D_G_z")
+    assert len(lines) == 1 + 3
+
+
+def test_sampler_p_data_and_epochs():
+    from ganbook import toy
+    G, D = toy.toy_nets(8)
+    T = Trainer(G, D, toy.p_data("gaussian"), nets.Noise(1, "uniform01"), Recipe(m=16, epoch_size=10))
+    T.train(epochs=2, progress=False)
+    assert T.iteration == 20 and T.epoch == 2
+
+
+def test_load_refuses_garbage(tmp_path):
+    (tmp_path / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="not a readable ganbook checkpoint"):
+        small(out=tmp_path).load()
+    with pytest.raises(FileNotFoundError, match="train first"):
+        small(out=tmp_path / "none").load()
