@@ -52,7 +52,7 @@ $(STAMP): pyproject.toml
 test: unit nbval
 
 unit: $(STAMP)
-	GANBOOK_MODE=quick $(PY) -m pytest tests
+	GANBOOK_MODE=quick $(PY) -m pytest -rs tests
 
 # Exit code 5 (nothing collected) is accepted only if no notebook has a code cell to run.
 nbval: $(STAMP)
