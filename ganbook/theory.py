@@ -30,6 +30,18 @@ def gaussian(x, mu, sigma):
     return np.exp(-0.5 * z * z) / (sigma * math.sqrt(2 * math.pi))
 
 
+def normalise(p, dx=None):
+    """p divided by its total mass (sum, or sum * dx on a grid): a density restricted to the grid.
+
+    Theorem 1's algebra uses that p_data and p_g integrate to exactly 1; a grid that
+    cuts off tails holding 1e-7 of the mass moves -log 4 + 2 JSD by about that much.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    if not np.isfinite(p).all() or (p < 0).any() or p.sum() <= 0:
+        raise ValueError("normalise needs finite, non-negative values with a positive total")
+    return p / (p.sum() * (1.0 if dx is None else dx))
+
+
 def check_distribution(p, name="p", dx=None, tol=TOL):
     """``p`` as float64, or a ValueError saying what is wrong with it."""
     p = np.asarray(p, dtype=np.float64)
@@ -130,6 +142,31 @@ def V(D, p_data, p_g, dx=None, x=None, tol=TOL):
     if not ((D >= 0) & (D <= 1)).all():
         raise ValueError("D(x) is a probability: every value must be in [0, 1]")
     return float(np.sum(value_integrand(D, p_data, p_g)) * (1.0 if dx is None else dx))
+
+
+def D_star_logit(p_data, p_g):
+    """The logit of D*: log(D* / (1 - D*)) = log p_data(x) - log p_g(x)   (Proposition 1).
+
+    Exact where the float D* would round to 0 or 1; +-inf outside one support.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(np.asarray(p_data, dtype=np.float64)) - np.log(np.asarray(p_g, dtype=np.float64))
+
+
+def V_logit(a, p_data, p_g, dx=None, tol=TOL):
+    """V(D, G) of Eq. 3 for D = sigmoid(a), given D's logit a (as the nets output it).
+
+    log D = -softplus(-a) and log(1 - D) = -softplus(a) stay finite where D itself
+    would round to 0 or 1, so V at a = logit D* equals C(G) to rounding.
+    """
+    p_data, p_g = _pair(p_data, p_g, ("p_data", "p_g"), dx, tol)
+    a = np.asarray(a, dtype=np.float64)
+    if a.shape != p_data.shape:
+        raise ValueError(f"a has shape {a.shape} but p_data has shape {p_data.shape}")
+    a_real = np.where(p_data > 0, a, 0.0)      # 0 log 0 = 0, even where a = -inf
+    a_fake = np.where(p_g > 0, a, 0.0)
+    total = np.sum(-p_data * np.logaddexp(0.0, -a_real) - p_g * np.logaddexp(0.0, a_fake))
+    return float(total * (1.0 if dx is None else dx))
 
 
 def C_integrand(p_data, p_g):

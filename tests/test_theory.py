@@ -168,6 +168,41 @@ def test_C_stays_finite_where_D_star_rounds_to_one():
 
 
 @SETTINGS
+@given(pairs(), st.integers(0, 2 ** 32 - 1), st.floats(1e-6, 5.0))
+def test_V_at_the_logit_of_D_star_is_C_and_no_logit_perturbation_beats_it(pq, seed, scale):
+    p_data, p_g = pq
+    a = T.D_star_logit(p_data, p_g)
+    c = T.C(p_data, p_g)
+    assert T.V_logit(a, p_data, p_g) == pytest.approx(c, abs=1e-12)   # also where D* rounds to 1
+    eps = np.random.default_rng(seed).standard_normal(a.shape)
+    assert T.V_logit(a + scale * eps, p_data, p_g) <= c + 1e-12
+
+
+def test_V_logit_is_V_of_the_sigmoid():
+    x, dx = T.grid(-8, 8, 1601)
+    p_data, p_g = T.normalise(T.gaussian(x, -1, 1), dx), T.normalise(T.gaussian(x, 1.5, 2), dx)
+    a = 0.7 * x - 0.3
+    assert T.V_logit(a, p_data, p_g, dx=dx) == pytest.approx(T.V(1 / (1 + np.exp(-a)), p_data, p_g, dx=dx),
+                                                             abs=1e-12)
+    with pytest.raises(ValueError, match="shape"):
+        T.V_logit(a[:-1], p_data, p_g, dx=dx)
+
+
+def test_normalise_makes_theorem1_exact_on_a_cut_grid():
+    x, dx = T.grid(-6, 14, 2001)
+    p_data, p_g = T.gaussian(x, 2, 0.5), T.gaussian(x, -1, 1)    # p_g loses 2.9e-7 past x = -6
+    gap = T.C(p_data, p_g, dx=dx) - (-LOG4 + 2 * T.jsd(p_data, p_g, dx=dx))
+    lost = 2 - (p_data.sum() + p_g.sum()) * dx
+    assert 2e-7 < lost < 4e-7
+    assert gap == pytest.approx(math.log(2) * lost, rel=1e-5)  # the algebra: log 2 per unit lost
+    p_g = T.normalise(p_g, dx)
+    assert p_g.sum() * dx == pytest.approx(1.0, abs=1e-14)
+    assert T.C(p_data, p_g, dx=dx) == pytest.approx(-LOG4 + 2 * T.jsd(p_data, p_g, dx=dx), abs=1e-12)
+    with pytest.raises(ValueError, match="non-negative"):
+        T.normalise([0.5, -0.1])
+
+
+@SETTINGS
 @given(dists())
 def test_D_star_is_one_half_when_p_g_is_p_data(p):
     assert np.array_equal(T.D_star(p, p), np.full(p.shape, 0.5))

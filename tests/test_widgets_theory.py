@@ -45,6 +45,9 @@ def test_V_runs_from_minus_log4_at_lam_0_to_C_at_lam_1():
     assert vs[0] == pytest.approx(-LOG4, abs=1e-12)
     assert vs[-1] == pytest.approx(c, abs=1e-9)
     assert all(a < b for a, b in zip(vs, vs[1:]))      # V concave in lam, maximal at D*
+    # p_g = N(2, 0.5^2) has p_g / p_data ~ 1e-40 near x = 10: the float D* is 1 there, V stays finite
+    s = W.update(2.0, 0.5)
+    assert (s["D_star"] == 1.0).any() and s["V"] == pytest.approx(s["C"], abs=1e-12)
     with pytest.raises(ValueError, match="lam"):
         W.update(3.0, 1.0, lam=1.5)
 

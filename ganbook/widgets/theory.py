@@ -34,15 +34,18 @@ def update(mu, sigma, lam=1.0, p_data=bimodal, x=None):
     else:
         x = np.asarray(x, dtype=np.float64)
         dx = float(x[1] - x[0])
-    pd = np.asarray(p_data(x), dtype=np.float64)
-    pg = T.gaussian(x, mu, sigma)
-    pd, pg = pd / (pd.sum() * dx), pg / (pg.sum() * dx)
-    d_star = T.D_star(pd, pg)
-    D = lam * d_star + (1.0 - lam) * 0.5
+    pd = T.normalise(p_data(x), dx)
+    pg = T.normalise(T.gaussian(x, mu, sigma), dx)
+    # D's logit: D = (lam p_data + (1 - lam) m) / (2m), 1 - D = (lam p_g + (1 - lam) m) / (2m),
+    # m = (p_data + p_g) / 2; kept as a logit so 1 - D never rounds to 0 (see T.V_logit)
+    m = 0.5 * (pd + pg)
+    with np.errstate(divide="ignore"):
+        a = np.log(lam * pd + (1 - lam) * m) - np.log(lam * pg + (1 - lam) * m)
     j = T.jsd(pd, pg, dx=dx)
     return {
-        "x": x, "dx": dx, "p_data": pd, "p_g": pg, "D_star": d_star, "D": D,
-        "V": T.V(D, pd, pg, dx=dx), "C": T.C(pd, pg, dx=dx), "thm1": -T.LOG4 + 2 * j,
+        "x": x, "dx": dx, "p_data": pd, "p_g": pg, "D_star": T.D_star(pd, pg),
+        "D": 1.0 / (1.0 + np.exp(-a)),
+        "V": T.V_logit(a, pd, pg, dx=dx), "C": T.C(pd, pg, dx=dx), "thm1": -T.LOG4 + 2 * j,
         "JSD": j, "KL_data_g": T.kl(pd, pg, dx=dx), "KL_g_data": T.kl(pg, pd, dx=dx),
     }
 
