@@ -68,8 +68,10 @@ book: $(STAMP)
 	$(JB) build -W -n --keep-going .
 	@echo "site: $(CURDIR)/_build/html/index.html"
 
+# Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --port 8890".
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(JUPYTER) lab notebooks/intro.ipynb
+	$(JUPYTER) lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) notebooks/intro.ipynb
 
 # For each notebook: take edits from its .md, execute in full mode in place, write the .md back.
 reproduce: $(STAMP)
