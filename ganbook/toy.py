@@ -74,7 +74,7 @@ def toy_nets(hidden=32, d_z=1, seed=0):
 # -- Section 3's saturation, measured with Algorithm 1 (the theory chapter) -----------
 
 def saturation_run(g_loss, iterations=2000, seed=0, start=-4.0, p_data=None, hidden=32,
-                   lr=0.05, m=64, update="alternating", log_every=20):
+                   lr=0.05, m=64, k=1, update="alternating", log_every=20):
     """Algorithm 1 on the 1-D toy from a poor start; returns the :class:`Trainer`.
 
     G's output bias is shifted so that its samples start at mean ``start``, far from
@@ -93,7 +93,7 @@ def saturation_run(g_loss, iterations=2000, seed=0, start=-4.0, p_data=None, hid
     z = noise(2000, torch.Generator().manual_seed(seed + 12345))
     with torch.no_grad():
         G.output_bias.add_(start - G(z).mean())
-    recipe = Recipe(k=1, m=m, lr_D=lr, lr_G=lr, lr_decay=1.0, momentum=0.5,
+    recipe = Recipe(k=k, m=m, lr_D=lr, lr_G=lr, lr_decay=1.0, momentum=0.5,
                     final_momentum=0.5, update=update, g_loss=g_loss, seed=seed,
                     epoch_size=log_every)
 

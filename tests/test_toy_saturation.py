@@ -17,6 +17,8 @@ def test_G_starts_where_it_is_told():
     t = saturation_run("saturating", iterations=0, start=-4.0)
     assert t.history[0]["iteration"] == 0
     assert t.history[0]["g_mean"] == pytest.approx(-4.0, abs=1e-5)
+    assert (t.recipe.k, t.recipe.update, t.recipe.g_loss) == (1, "alternating", "saturating")
+    assert saturation_run("saturating", iterations=0, k=5).recipe.k == 5
 
 
 def test_saturating_stalls_where_non_saturating_learns():
