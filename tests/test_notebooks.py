@@ -3,6 +3,7 @@
 Executing the notebooks is nbval's job (``make test`` runs ``pytest --nbval-lax notebooks/``);
 these tests only read them, so they take a second.
 """
+import difflib
 from pathlib import Path
 
 import jupytext
@@ -71,8 +72,13 @@ def test_pair_is_in_sync(stem):
         f"{rel(md)} has {len(cells_a)} cells, {rel(ipynb)} has {len(cells_b)}: "
         "the pair is out of sync; " + SYNC.format(stem))
     for i, (x, y) in enumerate(zip(cells_a, cells_b)):
-        assert x == y, (f"cell {i} differs between {rel(md)} and {rel(ipynb)}: the pair is out "
-                        f"of sync; " + SYNC.format(stem) + f"\n.md:    {x!r}\n.ipynb: {y!r}")
+        if x != y:
+            diff = difflib.unified_diff(y[1].splitlines(), x[1].splitlines(), rel(ipynb),
+                                        rel(md), n=0, lineterm="")
+            pytest.fail(f"cell {i} differs between {rel(md)} and {rel(ipynb)}: the pair is out "
+                        f"of sync; " + SYNC.format(stem) + "\n"
+                        + (f"cell types: {y[0]} / {x[0]}\n" if x[0] != y[0] else "")
+                        + "\n".join(list(diff)[:12]), pytrace=False)
 
 
 @pytest.mark.parametrize("path", IPYNBS, ids=lambda p: p.name)
