@@ -223,6 +223,38 @@ class Trainer:
         self._acc_n += 1
         return stats
 
+    # -- the two halves of an iteration, run alone (Figure 1b and 1c) -------------
+    def train_D(self, steps):
+        """``steps`` updates of D with G frozen: Algorithm 1's inner loop, run long.
+
+        By Proposition 1 D then tends to D*_G(x) = p_data(x) / (p_data(x) + p_g(x)).
+        Counts D updates (``updates``), not iterations.  Returns D's last loss.
+        """
+        loss = None
+        self._set_schedule()
+        with torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(self.dropout_rng.get_state())
+            for _ in range(steps):
+                loss = self._D_only_step()[0]
+            self.dropout_rng.set_state(torch.get_rng_state())
+        return loss
+
+    def train_G(self, steps):
+        """``steps`` updates of G against a frozen D, with the recipe's G loss.
+
+        D's parameters get no gradient; ``iteration`` is not advanced (no D steps
+        were taken).  Returns G's last loss.
+        """
+        loss = None
+        self._set_schedule()
+        with torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(self.dropout_rng.get_state())
+            for _ in range(steps):
+                loss = self._G_grads(self.D(self.G(self.sample_z())))
+                self.opt_G.step()
+            self.dropout_rng.set_state(torch.get_rng_state())
+        return loss
+
     def log_row(self, **extra):
         """Average the stats since the last row into ``history`` (and the CSV in ``out``)."""
         if self._acc is None and not extra:
@@ -311,7 +343,7 @@ class Trainer:
         self._acc_n = s["acc_n"]
 
     def save(self, path=None):
-        path = Path(path) if path is not None else self.out / "checkpoint.pt"
+        path = Path(path) if path is not None else Path(self.out) / "checkpoint.pt"
         save_torch(self.state_dict(), path)
         if self.history and path.parent.exists():
             keys = list(dict.fromkeys(k for row in self.history for k in row))
@@ -320,6 +352,6 @@ class Trainer:
         return path
 
     def load(self, path=None):
-        path = Path(path) if path is not None else self.out / "checkpoint.pt"
+        path = Path(path) if path is not None else Path(self.out) / "checkpoint.pt"
         self.load_state_dict(load_torch(path))
         return self
