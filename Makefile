@@ -35,6 +35,7 @@ FULL_CELL_TIMEOUT  ?= 86400
 help:
 	@echo "make book       build the HTML site into _build/html/ (stored outputs, no execution)"
 	@echo "make test       unit tests + every notebook re-run in quick mode under nbval"
+	@echo "make test-browser  JupyterLab widgets and the built site in headless Chromium (tests/browser)"
 	@echo "make lab        JupyterLab on the notebooks"
 	@echo "make reproduce  re-run every chapter in full mode, store its outputs (NB=notebooks/x.ipynb for one)"
 	@echo "make bench      timing benchmarks (bench/bench.py)"
@@ -67,6 +68,26 @@ nbval: $(STAMP)
 book: $(STAMP)
 	$(JB) build -W -n --keep-going .
 	@echo "site: $(CURDIR)/_build/html/index.html"
+
+# Browser tests (tests/browser): a second command, not part of `make test`. They need Debian's
+# Chromium at /usr/bin/chromium (apt-get install -y chromium) and the `browser` extra. The site
+# is rebuilt first when it is missing or older than its sources. One overall time bound.
+BROWSER_STAMP   := $(VENV)/.ganbook-browser-installed
+BOOK_SOURCES    := _toc.yml _config.yml $(wildcard notebooks/*.ipynb)
+BROWSER_TIMEOUT ?= 1800
+.PHONY: test-browser
+
+$(BROWSER_STAMP): $(STAMP) pyproject.toml
+	$(PIP) install -e '.[book,test,browser]'
+	@touch $@
+
+_build/html/index.html: $(STAMP) $(BOOK_SOURCES)
+	$(JB) build -W -n --keep-going . || { rm -f $@; exit 1; }
+	@touch $@
+
+test-browser: $(BROWSER_STAMP) _build/html/index.html
+	GANBOOK_BROWSER_TESTS=1 timeout -k 30 $(BROWSER_TIMEOUT) \
+	  $(PY) -m pytest -rs --timeout=420 tests/browser
 
 # Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --port 8890".
 LAB_ARGS ?=

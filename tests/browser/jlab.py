@@ -1,0 +1,173 @@
+"""Driving a notebook in JupyterLab 4 from Playwright, the way a reader would, but robustly.
+
+Cells are run by JupyterLab commands (the same ones as the Run menu), never by key presses,
+and only once the notebook's kernel is idle: a Shift+Enter sent while the kernel is still
+starting can be lost. Every wait here is bounded.
+"""
+import base64
+import hashlib
+import json
+import time
+
+import pytest
+
+KERNEL_IDLE_TIMEOUT = 120     # s for a kernel to start, or for a cell to finish (quick mode)
+STATE_MARK = "GANBOOK_STATE "
+
+# Printed by a cell added at the end of the notebook: what the kernel holds for every live
+# widget (sliders and other value widgets, HTML, buttons, the images in Output widgets).
+STATE_CODE = """\
+import base64 as _b64, hashlib as _hl, json as _js
+from ipywidgets.widgets.widget import _instances as _wi
+def _ganbook_state():
+    rows = []
+    for _m in list(_wi.values()):
+        r = {"type": type(_m).__name__, "classes": list(getattr(_m, "_dom_classes", ())),
+             "description": getattr(_m, "description", None)}
+        if hasattr(_m, "value"):
+            r["value"] = _m.value
+        if hasattr(_m, "outputs"):
+            r["png"] = [_hl.sha256(_b64.b64decode(o["data"]["image/png"])).hexdigest()
+                        for o in _m.outputs if "image/png" in o.get("data", {})]
+        rows.append(r)
+    return rows
+print("GANBOOK_STATE " + _js.dumps(_ganbook_state(), default=str))
+"""
+
+
+def wait_until(pred, timeout, what, interval=0.25):
+    """Poll pred() until it returns something truthy; fail after `timeout` s naming `what`."""
+    deadline = time.monotonic() + timeout
+    last_exc = None
+    while time.monotonic() < deadline:
+        try:
+            v = pred()
+            if v:
+                return v
+        except Exception as e:  # noqa: BLE001 - remembered and reported on timeout
+            last_exc = e
+        time.sleep(interval)
+    extra = f" (last error: {last_exc!r})" if last_exc else ""
+    pytest.fail(f"timed out after {timeout} s waiting for {what}{extra}")
+
+
+def png_sha(src):
+    """sha256 of the bytes of a data:image/png;base64 URL (None for any other src)."""
+    if not src or not src.startswith("data:image/png;base64,"):
+        return None
+    return hashlib.sha256(base64.b64decode(src.split(",", 1)[1])).hexdigest()
+
+
+class Notebook:
+    """One notebook open in JupyterLab in a Playwright page."""
+
+    def __init__(self, page, lab, name):
+        self.page, self.lab, self.name = page, lab, name
+
+    # ---------------------------------------------------------------- opening, idling
+    def open(self):
+        # ?reset: a fresh workspace, so no tab of an earlier test is restored
+        self.page.goto(self.lab.url(f"/lab/tree/{self.name}?reset"))
+        wait_until(lambda: self.page.evaluate(
+            "() => !!(window.jupyterapp && jupyterapp.shell.currentWidget"
+            " && jupyterapp.shell.currentWidget.content"
+            " && jupyterapp.shell.currentWidget.content.widgets)"),
+            60, f"JupyterLab to show {self.name}")
+        wait_until(lambda: self.page.evaluate(
+            "(n) => jupyterapp.shell.currentWidget.context.path === n", self.name),
+            30, f"{self.name} to be the current tab")
+        self.panel_id = self.page.evaluate("() => jupyterapp.shell.currentWidget.id")
+        self.wait_idle()
+        return self
+
+    @property
+    def panel(self):
+        return self.page.locator(f"[id='{self.panel_id}']")
+
+    def cell(self, i):
+        return self.panel.locator(".jp-Notebook .jp-Cell").nth(i)
+
+    def wait_idle(self, timeout=KERNEL_IDLE_TIMEOUT):
+        """The kernel is idle, by the server's account and by the page's, twice 0.5 s apart."""
+        def idle_now():
+            return (self.lab.kernel_state(self.name) == "idle"
+                    and self.page.evaluate(
+                        "(id) => { const e = document.getElementById(id)"
+                        "  .querySelector('.jp-Notebook-ExecutionIndicator');"
+                        "  return !!e && e.dataset.status === 'idle'; }", self.panel_id))
+
+        def idle_twice():
+            if not idle_now():
+                return False
+            time.sleep(0.5)
+            return idle_now()
+        wait_until(idle_twice, timeout, f"the kernel of {self.name} to be idle", interval=0.5)
+
+    # ---------------------------------------------------------------- cells
+    def sources(self):
+        return self.page.evaluate(
+            "() => { const m = jupyterapp.shell.currentWidget.content.model.cells; const r = [];"
+            "  for (let i = 0; i < m.length; i++) r.push([m.get(i).type,"
+            "    m.get(i).sharedModel.getSource()]); return r; }")
+
+    def find_code_cell(self, needle):
+        for i, (kind, src) in enumerate(self.sources()):
+            if kind == "code" and needle in src:
+                return i
+        raise AssertionError(f"{self.name}: no code cell contains {needle!r}")
+
+    def select(self, i):
+        self.page.evaluate(
+            "(i) => { const nb = jupyterapp.shell.currentWidget.content;"
+            "  nb.mode = 'command'; nb.activeCellIndex = i; nb.deselectAll(); }", i)
+
+    def command(self, cmd):
+        ok = self.page.evaluate(
+            "(c) => { if (!jupyterapp.commands.hasCommand(c)) return false;"
+            "  jupyterapp.commands.execute(c); return true; }", cmd)
+        assert ok, f"JupyterLab has no command {cmd}"
+
+    def execution_count(self, i):
+        return self.page.evaluate(
+            "(i) => jupyterapp.shell.currentWidget.content.model.cells.get(i)"
+            ".sharedModel.execution_count", i)
+
+    def run_cell(self, i, timeout=KERNEL_IDLE_TIMEOUT):
+        """Run cell i (Run > Run Selected Cell), after and until the kernel is idle."""
+        self.wait_idle()
+        before = self.execution_count(i)
+        self.select(i)
+        self.command("notebook:run-cell")
+        wait_until(lambda: self.execution_count(i) not in (None, before)
+                   and "[*]" not in self.cell(i).locator(".jp-InputPrompt").inner_text(),
+                   timeout, f"cell {i} of {self.name} to finish running")
+        self.wait_idle(timeout)
+
+    def output_text(self, i):
+        return self.cell(i).locator(".jp-OutputArea").inner_text()
+
+    def append_and_run(self, code, timeout=KERNEL_IDLE_TIMEOUT):
+        """Add a code cell at the end, type `code` into it, run it, return its output text."""
+        n = len(self.sources())
+        self.select(n - 1)
+        self.command("notebook:insert-cell-below")
+        wait_until(lambda: len(self.sources()) == n + 1, 10, "a new cell")
+        editor = self.cell(n).locator(".cm-content")
+        editor.click()
+        self.page.keyboard.insert_text(code)
+        wait_until(lambda: self.sources()[n][1] == code, 10, "the typed code in the new cell")
+        self.run_cell(n, timeout)
+        return self.output_text(n)
+
+    def kernel_widgets(self):
+        """The widget state held by the kernel (see STATE_CODE), read from a cell's output."""
+        text = self.append_and_run(STATE_CODE)
+        for line in text.splitlines():
+            if line.startswith(STATE_MARK):
+                return json.loads(line[len(STATE_MARK):])
+        raise AssertionError(f"no {STATE_MARK.strip()} line in the cell's output:\n{text}")
+
+    def shutdown_kernel(self):
+        for s in self.lab.api("/api/sessions"):
+            if s.get("path") == self.name:
+                self.lab.api(f"/api/sessions/{s['id']}", method="DELETE")
