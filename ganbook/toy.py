@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 import torch
+from torch import nn
 
 from .nets import MLP
 
@@ -39,6 +40,16 @@ class Mixture1D:
         """An interval holding all but ~1e-6 of the mass (mean +- 5 sd of each part)."""
         return float((self.mus - 5 * self.sigmas).min()), float((self.mus + 5 * self.sigmas).max())
 
+    @property
+    def mean(self):
+        """E[x] = sum_j w_j mu_j."""
+        return float((self.w * self.mus).sum())
+
+    @property
+    def sd(self):
+        """sqrt(Var[x]), Var[x] = sum_j w_j (s_j^2 + mu_j^2) - E[x]^2."""
+        return math.sqrt(float((self.w * (self.sigmas ** 2 + self.mus ** 2)).sum()) - self.mean ** 2)
+
     def __repr__(self):
         return f"Mixture1D(w={self.w.tolist()}, mus={self.mus.tolist()}, sigmas={self.sigmas.tolist()})"
 
@@ -68,6 +79,74 @@ def toy_nets(hidden=32, d_z=1, seed=0):
     torch.manual_seed(seed)
     G = MLP([d_z, hidden, hidden, 1], hidden="leaky_relu")
     D = Logit([1, hidden, hidden, 1], hidden="leaky_relu")
+    return G, D
+
+
+# -- nets that work in p_data's own units (the Figure-1 chapter) -----------------------
+
+Z_RANGE = {"uniform01": (0.0, 1.0), "uniform": (-math.sqrt(3.0), math.sqrt(3.0)),
+           "normal": (-2.0, 2.0)}   # where p_z puts (nearly) all its mass, per Noise kind
+
+
+class ToyD(nn.Module):
+    """D(x) = sigmoid(f(u)), u = (x - centre) / scale; returns the logit f(u), shape (m,).
+
+    With x in p_data's own units, f's ReLU kinks (near u = 0 at initialisation) fall
+    where the data are.  Fed x ~ 4 raw, D is linear over the data and can only tell
+    p_g's mean from p_data's, never its width.
+    """
+
+    def __init__(self, hidden=32, centre=0.0, scale=1.0):
+        super().__init__()
+        self.centre, self.scale = float(centre), float(scale)
+        self.f = MLP([1, hidden, hidden, 1], hidden="leaky_relu")
+
+    def forward(self, x):
+        return self.f((x - self.centre) / self.scale).squeeze(-1)
+
+
+class ToyG(nn.Module):
+    """G(z) = centre + scale * f(z), f an MLP: G works in p_data's units too.
+
+    For d_z = 1, f's first-layer kinks are spread evenly over ``z_range`` (slopes
+    +-3 / width, random signs), so G can bend wherever p_z puts mass: with z ~ U[0, 1], matching a
+    Gaussian needs the steep ends of its quantile function, which PyTorch's default
+    init (kinks mostly outside [0, 1]) learns far more slowly.
+    """
+
+    def __init__(self, hidden=32, d_z=1, centre=0.0, scale=1.0, z_range=(0.0, 1.0),
+                 generator=None):
+        super().__init__()
+        self.centre, self.scale = float(centre), float(scale)
+        self.f = MLP([d_z, hidden, hidden, 1], hidden="leaky_relu")
+        if d_z != 1:
+            return   # the kinks are placed along a 1-D z line; keep PyTorch's init otherwise
+        lo, hi = z_range
+        first = self.f.net[0]
+        kinks = lo + (hi - lo) * (torch.arange(hidden) + 0.5) / hidden
+        sign = torch.where(torch.rand(hidden, generator=generator) < 0.5, -1.0, 1.0)
+        slope = sign * 3.0 / (hi - lo)
+        with torch.no_grad():
+            first.weight.copy_(slope[:, None])
+            first.bias.copy_(-slope * kinks)
+
+    @property
+    def output_bias(self):
+        return self.f.output_bias
+
+    def forward(self, z):
+        return self.centre + self.scale * self.f(z)
+
+
+def scaled_nets(p_data, hidden=32, noise="uniform01", seed=0, d_z=1):
+    """G (z -> x) and D (x -> logit) in the units of ``p_data`` (its mean and sd),
+    seeded so a run is fixed by its seed.  ``noise`` is a Noise kind (for G's init)."""
+    if noise not in Z_RANGE:
+        raise ValueError(f"unknown noise {noise!r}; use one of {sorted(Z_RANGE)}")
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    G = ToyG(hidden, d_z, p_data.mean, p_data.sd, Z_RANGE[noise], gen)
+    D = ToyD(hidden, p_data.mean, p_data.sd)
     return G, D
 
 
