@@ -4,6 +4,8 @@
     python -m ganbook parzen runs/mnist
     python -m ganbook baselines mnist --out runs/baselines-mnist.json
     python -m ganbook table1
+    python -m ganbook train faces --out runs/faces --minutes 30   # FER-2013; tfd if you hold TFD
+    python -m ganbook train faces --arch paper --iterations 5    # the authors' TFD nets
 """
 import argparse
 import json
@@ -11,6 +13,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from .data import DataError
 from .files import atomic_write_text
 
 PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1 (Parzen window log-likelihood, nats)
@@ -31,10 +34,13 @@ def cmd_train(a):
     if a.resume and not ckpt.exists():
         sys.exit(f"--resume: no checkpoint at {ckpt}; drop --resume to start a new run")
     overrides = {k: v for k, v in dict(k=a.k, m=a.m, lr_D=a.lr, lr_G=a.lr, update=a.update,
-                                       g_loss=a.g_loss).items() if v is not None}
+                                       g_loss=a.g_loss, optimizer=a.optimizer).items()
+                 if v is not None}
     try:
-        T = E.build(a.dataset, out=out, seed=a.seed, **overrides)
-    except ValueError as e:
+        if a.resume and a.arch is None and (out / "config.json").exists():
+            a.arch = json.loads((out / "config.json").read_text()).get("arch")
+        T = E.build(a.dataset, out=out, seed=a.seed, G_init=a.G_init, arch=a.arch, **overrides)
+    except (ValueError, DataError) as e:
         sys.exit(str(e))
     if a.resume:
         T.load()
@@ -88,6 +94,9 @@ def main(argv=None):
     t.add_argument("--lr", type=float)
     t.add_argument("--update", choices=["simultaneous", "alternating"])
     t.add_argument("--g-loss", dest="g_loss", choices=["non_saturating", "saturating"])
+    t.add_argument("--optimizer", choices=["sgd", "adam"])
+    t.add_argument("--G-init", dest="G_init", choices=["paper", "he"], default="paper")
+    t.add_argument("--arch", help="faces: 'scaled' (default) or 'paper' (the authors' TFD nets)")
     t.add_argument("--parzen-every", type=int, default=1, help="epochs between valid Parzen")
     t.set_defaults(fn=cmd_train)
     z = sub.add_parser("parzen", help="the paper's Parzen protocol on a trained run")
@@ -100,8 +109,9 @@ def main(argv=None):
     b.add_argument("--out")
     b.set_defaults(fn=cmd_baselines)
     tb = sub.add_parser("table1", help="print Table 1: the paper's rows beside ours")
-    tb.add_argument("runs", nargs="*", default=["runs/mnist"])
-    tb.add_argument("--baselines", default="runs/baselines-mnist.json")
+    tb.add_argument("runs", nargs="*", default=["runs/mnist", "runs/faces"])
+    tb.add_argument("--baselines", nargs="*",
+                    default=["runs/baselines-mnist.json", "runs/baselines-faces.json"])
     tb.set_defaults(fn=cmd_table1)
     a = p.parse_args(argv)
     a.fn(a)

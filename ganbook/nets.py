@@ -82,9 +82,20 @@ class MaxoutD(nn.Module):
         return self.net(x).squeeze(-1)
 
 
-def paper_G(d_data=784, d_z=100, hidden=1200, p_data_mean=None):
-    """The paper's MNIST generator; ``p_data_mean`` sets the output bias to logit(mean)."""
+def paper_G(d_data=784, d_z=100, hidden=1200, p_data_mean=None, init="paper"):
+    """The paper's MNIST generator; ``p_data_mean`` sets the output bias to logit(mean).
+
+    ``init='paper'``: weights U(-0.05, 0.05) (mnist.yaml); G(z) then starts as nearly the
+    same image (the pixel means) for every z.  ``init='he'``: hidden layers N(0, 2/fan_in)
+    (He et al. 2015), the output layer kept at U(-0.05, 0.05): hidden units of unit scale,
+    so G(z) starts varied in z (pre-sigmoid spread ~1) without saturating the sigmoid.
+    """
+    if init not in ("paper", "he"):
+        raise ValueError(f"unknown init {init!r}; use 'paper' or 'he'")
     G = MLP([d_z, hidden, hidden, d_data], out="sigmoid", irange=0.05)
+    if init == "he":
+        for m in [m for m in G.modules() if isinstance(m, nn.Linear)][:-1]:
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
     if p_data_mean is not None:
         m = torch.as_tensor(p_data_mean, dtype=torch.float32).clamp(1e-3, 1 - 1e-3)
         with torch.no_grad():
@@ -94,6 +105,35 @@ def paper_G(d_data=784, d_z=100, hidden=1200, p_data_mean=None):
 
 def paper_D(d_data=784, units=240, pieces=5):
     return MaxoutD(d_data, units, pieces)
+
+
+def tfd_G(d_data=2304, d_z=100, hidden=8000, p_data_mean=None, init="paper", sparse=100):
+    """The authors' TFD generator (goodfeli/adversarial ``tfd_pretrain/pretrain.yaml``):
+    z -> ``hidden`` ReLU -> ``hidden`` sigmoid (bias -2) -> d_data sigmoid.
+
+    ``init='paper'``: hidden weights U(-0.05, 0.05); each output unit gets ``sparse``
+    non-zero N(0, 1) weights (pylearn2's ``sparse_init``); output bias = logit(mean).
+    ``init='he'``: N(0, 2/fan_in) everywhere, as in :func:`paper_G`.  (The authors then
+    put 100 -> 8000 ReLU -> 100 sigmoid in front of this pretrained net; not done here.)
+    """
+    if init not in ("paper", "he"):
+        raise ValueError(f"unknown init {init!r}; use 'paper' or 'he'")
+    G = MLP([d_z, hidden, hidden, d_data], out="sigmoid", irange=0.05)
+    G.net[3] = nn.Sigmoid()          # the second hidden layer is sigmoid, not ReLU
+    out = G.net[4]
+    with torch.no_grad():
+        G.net[2].bias.fill_(-2.0)
+        if init == "he":
+            for m in G.modules():
+                if isinstance(m, nn.Linear):
+                    nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+        else:
+            keep = torch.rand(d_data, hidden).argsort(1)[:, :min(sparse, hidden)]
+            out.weight.zero_().scatter_(1, keep, torch.randn(keep.shape))
+        if p_data_mean is not None:
+            m = torch.as_tensor(p_data_mean, dtype=torch.float32).clamp(1e-3, 1 - 1e-3)
+            out.bias.copy_(torch.log(m) - torch.log1p(-m))
+    return G
 
 
 class Noise:
