@@ -24,10 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from jlab import wait_until
+from jlab import NOTEBOOKS, REPO, wait_until
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
 OUT = REPO / "test-output" / "browser"
 SITE = REPO / "_build" / "html"
 
@@ -246,7 +245,7 @@ def lab(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lab")
     root = tmp / "notebooks"
     root.mkdir()
-    for nb in sorted((REPO / "notebooks").glob("*.ipynb")):
+    for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
         shutil.copy2(nb, root / nb.name)
     _lab_config(tmp / "config", tmp / "config" / "lab" / "user-settings")
 
@@ -304,9 +303,16 @@ def lab(tmp_path_factory):
     if proc is None:
         pytest.fail(f"JupyterLab did not start; its log ends with:\n{last_err}")
 
+    # `timeout` (make test-browser) ends pytest with SIGTERM, which skips finalizers: stop
+    # the server first, then let the signal end pytest as an interrupt
+    def on_term(signum, frame):
+        _stop_lab(proc, None, marker)
+        raise KeyboardInterrupt(f"signal {signum}")
+    old_term = signal.signal(signal.SIGTERM, on_term)
     try:
         yield lab_obj
     finally:
+        signal.signal(signal.SIGTERM, old_term)
         _stop_lab(proc, lab_obj, marker)
         OUT.mkdir(parents=True, exist_ok=True)
         shutil.copy2(log, OUT / "jupyterlab.log")   # kept as a test artifact

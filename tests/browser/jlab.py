@@ -7,9 +7,16 @@ starting can be lost. Every wait here is bounded.
 import base64
 import hashlib
 import json
+import os
 import time
+from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+# The notebooks JupyterLab is given copies of (another folder: for trying a notebook not yet
+# committed, e.g. GANBOOK_BROWSER_NOTEBOOKS=/tmp/nbs).
+NOTEBOOKS = Path(os.environ.get("GANBOOK_BROWSER_NOTEBOOKS", REPO / "notebooks"))
 
 KERNEL_IDLE_TIMEOUT = 120     # s for a kernel to start, or for a cell to finish (quick mode)
 STATE_MARK = "GANBOOK_STATE "
@@ -22,9 +29,13 @@ from ipywidgets.widgets.widget import _instances as _wi
 def _ganbook_state():
     rows = []
     for _m in list(_wi.values()):
+        if type(_m).__name__.endswith(("Style", "Layout")):
+            continue
         r = {"type": type(_m).__name__, "classes": list(getattr(_m, "_dom_classes", ())),
              "description": getattr(_m, "description", None)}
-        if hasattr(_m, "value"):
+        if isinstance(getattr(_m, "value", None), (bytes, bytearray, memoryview)):
+            r["sha256"] = _hl.sha256(bytes(_m.value)).hexdigest()   # an Image: its bytes' hash
+        elif hasattr(_m, "value"):
             r["value"] = _m.value
         if hasattr(_m, "outputs"):
             r["png"] = [_hl.sha256(_b64.b64decode(o["data"]["image/png"])).hexdigest()
@@ -56,6 +67,18 @@ def png_sha(src):
     if not src or not src.startswith("data:image/png;base64,"):
         return None
     return hashlib.sha256(base64.b64decode(src.split(",", 1)[1])).hexdigest()
+
+
+IMG_SHA_JS = """async (img) => {
+  const buf = await (await fetch(img.src)).arrayBuffer();
+  const h = await crypto.subtle.digest('SHA-256', buf);
+  return Array.from(new Uint8Array(h)).map(x => x.toString(16).padStart(2, '0')).join('');
+}"""
+
+
+def img_sha(img):
+    """sha256 of the bytes an <img> shows (data: or blob: URL), computed in the page."""
+    return img.evaluate(IMG_SHA_JS)
 
 
 class Notebook:
@@ -142,6 +165,9 @@ class Notebook:
                    and "[*]" not in self.cell(i).locator(".jp-InputPrompt").inner_text(),
                    timeout, f"cell {i} of {self.name} to finish running")
         self.wait_idle(timeout)
+        err = self.cell(i).locator("[data-mime-type='application/vnd.jupyter.error']")
+        if err.count():
+            raise AssertionError(f"cell {i} of {self.name} raised:\n{err.first.inner_text()}")
 
     def output_text(self, i):
         return self.cell(i).locator(".jp-OutputArea").inner_text()
@@ -159,13 +185,18 @@ class Notebook:
         self.run_cell(n, timeout)
         return self.output_text(n)
 
+    def kernel_probe(self, code, mark):
+        """Run `code` in a new cell; parse the JSON after `mark` on a line of its output."""
+        text = self.append_and_run(code)
+        self.cell(len(self.sources()) - 1).scroll_into_view_if_needed()
+        for line in text.splitlines():
+            if line.startswith(mark):
+                return json.loads(line[len(mark):])
+        raise AssertionError(f"no {mark.strip()} line in the cell's output:\n{text}")
+
     def kernel_widgets(self):
         """The widget state held by the kernel (see STATE_CODE), read from a cell's output."""
-        text = self.append_and_run(STATE_CODE)
-        for line in text.splitlines():
-            if line.startswith(STATE_MARK):
-                return json.loads(line[len(STATE_MARK):])
-        raise AssertionError(f"no {STATE_MARK.strip()} line in the cell's output:\n{text}")
+        return self.kernel_probe(STATE_CODE, STATE_MARK)
 
     def shutdown_kernel(self):
         for s in self.lab.api("/api/sessions"):
