@@ -56,3 +56,19 @@ def test_noise_is_seeded_and_validated():
     assert torch.equal(a, b)
     with pytest.raises(ValueError, match="unknown noise"):
         nets.Noise(4, "cauchy")
+
+
+def test_he_init_gives_a_z_dependent_start_and_paper_init_does_not():
+    torch.manual_seed(0)
+    mean = torch.full((784,), 0.13)
+    z = nets.Noise(100)(500, torch.Generator().manual_seed(1))
+    spread = {}
+    for init in ("paper", "he"):
+        G = nets.paper_G(p_data_mean=mean, init=init)
+        with torch.no_grad():
+            x = G(z)
+        spread[init] = x.std(0).mean().item()      # how much G(z) varies with z, per pixel
+        assert 0.0 < x.min() and x.max() < 1.0     # sigmoid not saturated to 0 or 1
+    assert spread["paper"] < 0.02 < 0.05 < spread["he"]
+    with pytest.raises(ValueError, match="unknown init"):
+        nets.paper_G(init="xavier")
