@@ -173,13 +173,19 @@ class Trainer:
         x = self.sample_x()
         with torch.no_grad():
             fake = self.G(self.sample_z())
-        lr, lf = self.D(x), self.D(fake)
+        lr, lf = self._D_both(x, fake)
         loss = d_loss(lr, lf)
         self.opt_D.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_D.step()
         self.updates += 1
         return loss.detach(), lr.detach(), lf.detach()
+
+    def _D_both(self, x, fake):
+        """D on data and samples in one pass: one matmul of 2m rows per layer is faster on
+        a CPU than two of m; dropout masks are drawn per row, so nothing else changes."""
+        logits = self.D(torch.cat([x, fake]))
+        return logits[:len(x)], logits[len(x):]
 
     def _G_grads(self, logit_fake, retain=False):
         loss = g_loss(logit_fake, self.recipe.g_loss)
@@ -202,7 +208,7 @@ class Trainer:
                 lg = self._G_grads(lf_g)
             else:  # the authors' simultaneous update: one minibatch, one D, both gradients
                 x, fake = self.sample_x(), self.G(self.sample_z())
-                lr, lf = self.D(x), self.D(fake)
+                lr, lf = self._D_both(x, fake)
                 lg = self._G_grads(lf, retain=True)
                 ld = d_loss(lr, lf)
                 grads = torch.autograd.grad(ld, list(self.D.parameters()))
