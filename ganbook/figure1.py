@@ -1,0 +1,343 @@
+"""Figure 1 of the paper, recomputed from a real 1-D training run.
+
+    D*_G(x) = p_data(x) / (p_data(x) + p_g(x))                       (Proposition 1; panel b)
+    JSD(p_data || p_g) = 1/2 KL(p_data || M) + 1/2 KL(p_g || M),  M = (p_data + p_g) / 2
+                                                                       (Theorem 1; panel d)
+
+p_data is a 1-D density (:func:`ganbook.toy.p_data`), z ~ U[0, 1] (the figure's lower
+line), G and D small MLPs working in p_data's units (:func:`ganbook.toy.scaled_nets`),
+trained by Algorithm 1 through the book's one :class:`~ganbook.train.Trainer` with
+:data:`RECIPE`.
+
+p_g has no formula; it is estimated from ``N_Z`` samples G(z), z one fixed draw from
+p_z, by a Gaussian kernel density estimate with Silverman's rule-of-thumb bandwidth
+h = 0.9 min(sd, IQR / 1.34) N^(-1/5) (never below two grid steps), computed by binning
+the samples on the grid and convolving with the kernel.  JSD and D* use that p_g.
+"""
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from . import theory as T
+from . import toy
+from .nets import Noise
+from .train import Recipe, Trainer
+
+# Algorithm 1's recipe for the toy: SGD with momentum (the paper's rule), k = 5 so D
+# stays near D* (Prop. 2's premise); lr decays LR_DROP-fold over a run to settle
+# (1.00015 per D update: 10x over 3000 iterations).
+RECIPE = dict(k=5, m=128, lr_D=0.1, lr_G=0.02, lr_decay=1.00015, lr_min=1e-3,
+              momentum=0.5, final_momentum=0.5, update="alternating",
+              g_loss="non_saturating")
+LR_DROP = 10.0
+START = -3.0        # G starts as a narrow spike this many sd of p_data left of its mean
+N_Z = 20000         # samples of G(z) behind each p_g estimate
+SUPPORT = 0.25      # "on the support": where p_data >= SUPPORT * its peak (90% of a
+                    # Gaussian's mass); p_g from bounded z has hard edges, never its tails
+N_ARROWS = 15       # arrows x = G(z) drawn from the z line
+
+
+def make_trainer(p_data="gaussian", noise="uniform01", hidden=32, seed=0, start=START,
+                 iterations=None, **recipe):
+    """A Trainer for the 1-D GAN: ``recipe`` overrides :data:`RECIPE` field by field.
+
+    ``start`` (in sd of p_data, relative to its mean; None leaves G as initialised)
+    shifts G's output bias so that G's samples start there.  With ``iterations`` (and
+    no lr_decay given) the learning rates fall LR_DROP-fold over that many iterations.
+    """
+    if iterations is not None and "lr_decay" not in recipe:
+        k = recipe.get("k", RECIPE["k"])
+        recipe["lr_decay"] = LR_DROP ** (1.0 / (k * iterations))
+    pd = toy.p_data(p_data) if isinstance(p_data, str) else p_data
+    G, D = toy.scaled_nets(pd, hidden=hidden, noise=noise, seed=seed)
+    nz = Noise(1, noise)
+    if start is not None:
+        z = nz(2000, torch.Generator().manual_seed(seed + 1))
+        with torch.no_grad():
+            G.output_bias.add_(start - (G(z).mean().item() - pd.mean) / pd.sd)
+    return Trainer(G, D, pd, nz, Recipe(**{**RECIPE, "seed": seed, **recipe}))
+
+
+def fixed_z(noise, n=N_Z):
+    """One fixed draw of n z's (seed 2014), so p_g changes between snapshots only with G."""
+    return noise(n, torch.Generator().manual_seed(2014))
+
+
+def bandwidth(samples, dx):
+    """Silverman's rule h = 0.9 min(sd, IQR / 1.34) N^(-1/5), floored at 2 dx."""
+    s = np.asarray(samples, dtype=np.float64)
+    q75, q25 = np.percentile(s, [75, 25])
+    spread = min(s.std(), (q75 - q25) / 1.34) or s.std()
+    return max(0.9 * spread * len(s) ** -0.2, 2 * dx)
+
+
+def kde(samples, x):
+    """Gaussian KDE of ``samples`` on the uniform grid ``x`` (binned; see module doc)."""
+    dx = float(x[1] - x[0])
+    h = bandwidth(samples, dx)
+    edges = np.concatenate([x - dx / 2, [x[-1] + dx / 2]])
+    counts, _ = np.histogram(samples, bins=edges)
+    half = int(np.ceil(5 * h / dx))
+    u = np.arange(-half, half + 1) * dx / h
+    kernel = np.exp(-0.5 * u * u)
+    dens = np.convolve(counts, kernel / kernel.sum(), mode="full")[half:half + len(x)]
+    return dens / (len(samples) * dx)
+
+
+def view(p_data):
+    """The x interval drawn: 4 sd either side of each component of p_data."""
+    return float((p_data.mus - 4 * p_data.sigmas).min()), float((p_data.mus + 4 * p_data.sigmas).max())
+
+
+@dataclass
+class Snapshot:
+    """Everything a Figure-1 panel shows, on the grid ``x`` (numpy arrays)."""
+    iteration: int
+    x: np.ndarray
+    p_data: np.ndarray
+    p_g: np.ndarray
+    D: np.ndarray
+    D_star: np.ndarray
+    z: np.ndarray           # the arrows' z ...
+    Gz: np.ndarray          # ... and where G sends them
+    jsd: float              # JSD(p_data || p_g), nats
+    max_D_half: float       # max |D - 1/2| where p_data >= SUPPORT * its peak
+    max_D_Dstar: float      # max |D - D*| where p_data and p_g both are >= that level
+                            # (where either is, if they do not overlap)
+    mean_D_Dstar: float     # E_{x ~ (p_data + p_g) / 2} |D(x) - D*(x)|
+    view: tuple = (0.0, 1.0)        # the x interval drawn (:func:`view`)
+    noise: str = "uniform01"        # p_z's kind, to lay out the z line
+    label: str = ""
+    state: dict = field(default=None, repr=False)   # the trainer's, to restart from here
+
+
+def arrow_z(noise, n=N_ARROWS):
+    """n z's at evenly spaced quantiles of p_z (denser where p_z is)."""
+    q = torch.tensor((np.arange(n) + 0.5) / n, dtype=torch.float32)[:, None]
+    if noise.kind == "uniform01":
+        return q
+    if noise.kind == "uniform":
+        return (2 * q - 1) * 3 ** 0.5
+    return torch.special.ndtri(q)
+
+
+def snapshot(trainer, label="", keep_state=True, n_grid=2001):
+    """Measure the trainer's G and D: p_g (KDE), D and D* on a grid, JSD, max|D - 1/2|."""
+    pd, G, D = trainer.p_data, trainer.G, trainer.D
+    with torch.no_grad():
+        s = G(fixed_z(trainer.noise)).numpy().ravel().astype(np.float64)
+        za = arrow_z(trainer.noise)
+        Gz = G(za).numpy().ravel()
+    lo, hi = pd.support
+    lo, hi = min(lo, s.min()), max(hi, s.max())
+    pad = 5 * bandwidth(s, (hi - lo) / (n_grid - 1))
+    x, dx = T.grid(lo - pad, hi + pad, n_grid)
+    p = T.normalise(pd.pdf(x), dx)
+    q = T.normalise(kde(s, x), dx)
+    with torch.no_grad():
+        Dx = torch.sigmoid(D(torch.as_tensor(x, dtype=torch.float32)[:, None])).numpy()
+    Dx = Dx.astype(np.float64)
+    Ds = T.D_star(p, q)
+    on_data = p >= SUPPORT * p.max()
+    on_both = on_data & (q >= SUPPORT * p.max())     # D* is a ratio of two real masses
+    if not on_both.any():                            # no overlap: D* is 1 on p_data, 0 on p_g
+        on_both = on_data | (q >= SUPPORT * p.max())
+    err = np.abs(Dx - Ds)
+    return Snapshot(
+        iteration=trainer.iteration, x=x, p_data=p, p_g=q, D=Dx, D_star=Ds,
+        z=za.numpy().ravel(), Gz=Gz, jsd=T.jsd(p, q, dx=dx),
+        max_D_half=float(np.abs(Dx[on_data] - 0.5).max()),
+        max_D_Dstar=float(err[on_both].max()),
+        mean_D_Dstar=float((0.5 * (p + q) * err).sum() * dx), view=view(pd),
+        noise=trainer.noise.kind, label=label,
+        state=copy.deepcopy(trainer.state_dict()) if keep_state else None)
+
+
+def schedule(iterations, frames):
+    """Snapshot iterations 0..iterations, denser early (quadratic), where p_g moves fast."""
+    t = np.round(iterations * (np.arange(frames + 1) / frames) ** 2).astype(int)
+    return sorted(set(t.tolist()))
+
+
+def record(trainer, iterations, frames=60):
+    """Train ``iterations`` more with the Trainer, snapshotting on :func:`schedule`."""
+    start = trainer.iteration
+    snaps = []
+    for t in schedule(iterations, frames):
+        todo = start + t - trainer.iteration
+        if todo:
+            trainer.train(iterations=todo, log_every=todo, progress=False, checkpoint=False)
+        snaps.append(snapshot(trainer))
+    return snaps
+
+
+def restore(trainer, snap):
+    """A copy of ``trainer`` in the state of ``snap`` (the original is untouched)."""
+    t = copy.deepcopy(trainer)
+    t.load_state_dict(copy.deepcopy(snap.state))
+    return t
+
+
+def inner_then_G(trainer, inner=2000, inner_lr=0.03, g_steps=1):
+    """Panels (a)-(c) from ``trainer`` (left untouched): (a) as is; (b) after ``inner``
+    D updates with G frozen, at learning rate ``inner_lr`` (D -> D*: a smaller step
+    leaves less SGD noise around the optimum); (c) then ``g_steps`` G updates against
+    that D, at the recipe's lr_G."""
+    a = snapshot(trainer, "(a)")
+    t = copy.deepcopy(trainer)
+    lr_D, t.recipe.lr_D = t.recipe.lr_D, inner_lr
+    t.train_D(inner)
+    t.recipe.lr_D = lr_D
+    b = snapshot(t, "(b)")
+    t.train_G(g_steps)
+    c = snapshot(t, "(c)")
+    return a, b, c
+
+
+def race(iterations=1500, every=50, seed=0, start=-4.0, **recipe):
+    """Saturating vs non-saturating G loss from the same poor start (Section 3).
+
+    Returns {g_loss: {'iteration': [...], 'jsd': [...], 'g_mean': [...], 'D_G_z': [...],
+    'wall': s}}; g_mean is the mean of G on the fixed z's, D_G_z the logged mean D(G(z)).
+    """
+    out = {}
+    for loss in ("saturating", "non_saturating"):
+        tr = make_trainer(seed=seed, start=start, g_loss=loss, **recipe)
+        rows = {"iteration": [], "jsd": [], "g_mean": [], "D_G_z": []}
+        for t in range(0, iterations + 1, every):
+            if t:
+                tr.train(iterations=every, log_every=every, progress=False, checkpoint=False)
+            s = snapshot(tr, keep_state=False)
+            rows["iteration"].append(t)
+            rows["jsd"].append(s.jsd)
+            rows["g_mean"].append(float((s.x * s.p_g).sum() * (s.x[1] - s.x[0])))
+            rows["D_G_z"].append(tr.history[-1]["D_G_z"] if tr.history else float("nan"))
+        rows["wall"] = tr.wall
+        out[loss] = rows
+    return out
+
+
+def first_below(curve, level):
+    """The first iteration at which curve['jsd'] <= level, or None."""
+    for t, j in zip(curve["iteration"], curve["jsd"]):
+        if j <= level:
+            return t
+    return None
+
+
+# -- drawing: the paper's styling ------------------------------------------------------
+
+def _z_to_x(z, kind, xlim, reverse=False):
+    """Where z sits on the drawn z line: p_z's range laid under the middle 90% of xlim,
+    right to left if ``reverse`` (for a decreasing G, so that the arrows do not cross)."""
+    lo, hi = toy.Z_RANGE[kind]
+    a, b = xlim[0] + 0.05 * (xlim[1] - xlim[0]), xlim[1] - 0.05 * (xlim[1] - xlim[0])
+    u = (np.asarray(z) - lo) / (hi - lo)
+    return a + (1 - u if reverse else u) * (b - a)
+
+
+def draw(ax, s, top=1.05, title=None, dstar=False, legend=False, xlim=None, before=None):
+    """One Figure-1 panel: p_data black dotted, p_g green solid, D blue dashed (and D*
+    thin if ``dstar``; the p_g of snapshot ``before`` faint); below, the z line and the
+    arrows x = G(z)."""
+    ax.clear()
+    xlim = xlim or s.view
+    if before is not None:
+        ax.plot(before.x, before.p_g, "-", color="green", lw=1, alpha=0.35, label="$p_g$ before")
+    zy = -0.32 * top
+    ax.plot(s.x, s.p_data, ":", color="black", lw=2, label="$p_{data}$")
+    ax.plot(s.x, s.p_g, "-", color="green", lw=2, label="$p_g$ (KDE)")
+    ax.plot(s.x, s.D, "--", color="blue", lw=2, label="$D(x)$")
+    if dstar:
+        ax.plot(s.x, s.D_star, "-", color="blue", lw=1, alpha=0.4, label="$D^*(x)$")
+    ax.plot(xlim, [0, 0], color="black", lw=1)
+    ax.plot(xlim, [zy, zy], color="black", lw=1)
+    reverse = s.Gz[-1] < s.Gz[0]
+    zx = _z_to_x(s.z, s.noise, xlim, reverse)
+    ax.plot(zx, np.full_like(zx, zy), "|", color="black", ms=6)
+    ax.quiver(zx, np.full_like(zx, zy), s.Gz - zx, np.full_like(zx, -zy), angles="xy",
+              scale_units="xy", scale=1, width=0.003, headwidth=4, headlength=5, color="black")
+    ax.text(xlim[0], 0.03 * top, "x", fontsize=9)
+    ax.text(xlim[0], zy + 0.03 * top, "z (drawn right to left)" if reverse else "z", fontsize=8)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(zy - 0.06 * top, top)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=9)
+    if legend:
+        ax.legend(loc="upper left", fontsize=7, frameon=False)
+    return ax
+
+
+def top_of(snaps):
+    """A shared y limit: room for D (<= 1) and p_data; a spiky early p_g is cut off."""
+    return max(1.05, 1.25 * max(s.p_data.max() for s in snaps))
+
+
+def figure1(snaps, titles, dstar=(False, True, False, False), before=(None, None, 1, None)):
+    """The four panels (a)-(d) side by side; ``before[i]`` = j draws panel j's p_g faintly
+    in panel i (by default (b)'s in (c), to show where G moved)."""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(snaps), figsize=(3.9 * len(snaps), 3.4))
+    top = top_of(snaps)
+    legend = {}
+    for i, (ax, s, t) in enumerate(zip(np.atleast_1d(axes), snaps, titles)):
+        draw(ax, s, top, t, dstar=dstar[i], before=None if before[i] is None else snaps[before[i]])
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, h)
+    fig.legend(legend.values(), legend.keys(), loc="lower center", ncol=len(legend),
+               frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def draw_jsd(ax, iterations, jsd, now=None):
+    """JSD(p_data || p_g) against iteration, log scale, with log 2 (disjoint) marked."""
+    ax.clear()
+    ax.plot(iterations, jsd, color="green", lw=1.5)
+    if now is not None:
+        ax.plot([iterations[now]], [jsd[now]], "o", color="green")
+    ax.axhline(np.log(2), color="gray", lw=0.8, ls=":")
+    ax.set_yscale("log")
+    ax.set_ylim(min(1e-3, 0.8 * min(jsd)), 1.0)
+    ax.set_xlabel("iteration (G updates)", fontsize=8)
+    ax.set_ylabel("JSD($p_{data}$ || $p_g$)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    return ax
+
+
+def animation(snaps, dpi=60, fps=6):
+    """Matplotlib FuncAnimation of the run: a Figure-1 panel and the JSD curve per snapshot."""
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
+    fig, (ax, ax_j) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=dpi,
+                                   gridspec_kw=dict(width_ratios=[2.2, 1]))
+    top = top_of(snaps)
+    its = [s.iteration for s in snaps]
+    js = [s.jsd for s in snaps]
+
+    def frame(i):
+        s = snaps[i]
+        draw(ax, s, top, f"iteration {s.iteration}: JSD = {s.jsd:.3f}, "
+             f"max|D - 1/2| = {s.max_D_half:.2f}", legend=True)
+        draw_jsd(ax_j, its, js, now=i)
+
+    frame(0)
+    fig.tight_layout()
+
+    anim = FuncAnimation(fig, frame, frames=len(snaps), interval=1000 / fps)
+    plt.close(fig)
+    return anim
+
+
+def animation_html(snaps, dpi=60, fps=6):
+    """The animation as self-contained JS/HTML (plays in Jupyter and in the built book);
+    frames are PNGs at ``dpi`` whatever ``savefig.dpi`` says."""
+    import matplotlib
+    with matplotlib.rc_context({"savefig.dpi": dpi}):
+        return animation(snaps, dpi, fps).to_jshtml(default_mode="once")
