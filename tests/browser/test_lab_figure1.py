@@ -99,7 +99,8 @@ def test_figure1_widget(lab, page, out_dir):
                and cell.locator(fig1("step")).count() == 1
                and iteration(cell.locator(fig1("readout")).inner_text()) is not None,
                120, "the Figure-1 widget to render")
-    cell.locator(fig1("step")).scroll_into_view_if_needed()
+    # the widget at the top of the view, so the screenshots show controls, figure and readout
+    cell.locator(fig1("k")).evaluate("e => e.scrollIntoView({block: 'start'})")
     before = page_state(cell)
     page.screenshot(path=str(out_dir / "lab-figure1-before.png"))
     it0 = iteration(before["readout"])
