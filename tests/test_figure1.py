@@ -92,6 +92,14 @@ def test_snapshot_jsd_matches_the_exact_one():
     assert s.max_D_Dstar == pytest.approx(exact_max, abs=0.02)
 
 
+def test_estimator_check_rows():
+    rows = F.estimator_check([(4.0, 0.5), (4.0, 0.25)])
+    assert [(a, b) for a, b, _, _ in rows] == [(4.0, 0.5), (4.0, 0.25)]
+    (_, _, est0, exact0), (_, _, est1, exact1) = rows
+    assert exact0 < 1e-12 and est0 < 2e-3
+    assert exact1 == pytest.approx(0.093, abs=1e-3) and est1 == pytest.approx(exact1, rel=0.06)
+
+
 # -- the Trainer's half-iterations ------------------------------------------------------------
 
 def params(m):
