@@ -99,6 +99,8 @@ def test_page_renders(site, page, out_dir, page_path):
     assert m is None, f"{page_path}: error text on the page: ...{text[max(0, m.start() - 200):m.end() + 200]}..."
 
     imgs = page.evaluate(IMAGES_JS)
+    # a JSHTML animation's <img> gets its first frame from a script run after load: it is
+    # checked, once it has one, by test_figure1_animation_plays
     broken = [i for i in imgs if i["w"] == 0 and not i["id"].startswith("_anim_img")]
     assert not broken, f"{page_path}: images that did not load: {broken}"
     assert not failures, f"{page_path}: local files missing or failing: {failures}"
