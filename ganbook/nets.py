@@ -113,8 +113,9 @@ def tfd_G(d_data=2304, d_z=100, hidden=8000, p_data_mean=None, init="paper", spa
 
     ``init='paper'``: hidden weights U(-0.05, 0.05); each output unit gets ``sparse``
     non-zero N(0, 1) weights (pylearn2's ``sparse_init``); output bias = logit(mean).
-    ``init='he'``: N(0, 2/fan_in) everywhere, as in :func:`paper_G`.  (The authors then
-    put 100 -> 8000 ReLU -> 100 sigmoid in front of this pretrained net; not done here.)
+    ``init='he'``: as in :func:`paper_G`, hidden layers N(0, 2/fan_in), the output layer
+    U(-0.05, 0.05).  (The authors then put 100 -> 8000 ReLU -> 100 sigmoid in front of
+    this pretrained net; not done here.)
     """
     if init not in ("paper", "he"):
         raise ValueError(f"unknown init {init!r}; use 'paper' or 'he'")
@@ -124,9 +125,8 @@ def tfd_G(d_data=2304, d_z=100, hidden=8000, p_data_mean=None, init="paper", spa
     with torch.no_grad():
         G.net[2].bias.fill_(-2.0)
         if init == "he":
-            for m in G.modules():
-                if isinstance(m, nn.Linear):
-                    nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            for m in (G.net[0], G.net[2]):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
         else:
             keep = torch.rand(d_data, hidden).argsort(1)[:, :min(sparse, hidden)]
             out.weight.zero_().scatter_(1, keep, torch.randn(keep.shape))

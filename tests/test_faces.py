@@ -220,6 +220,10 @@ def test_tfd_G_is_the_authors_generator_shape():
     assert ((G.net[4].weight != 0).sum(1) == 7).all()           # sparse_init: 7 inputs per unit
     assert torch.allclose(G.net[4].bias, torch.logit(mean))
     assert G(torch.zeros(3, 5)).shape == (3, 30)
+    he = nets.tfd_G(d_data=300, d_z=100, hidden=400, init="he")
+    assert he.net[0].weight.std().item() == pytest.approx(math.sqrt(2 / 100), rel=0.05)
+    assert he.net[2].weight.std().item() == pytest.approx(math.sqrt(2 / 400), rel=0.05)
+    assert he.net[4].weight.abs().max() <= 0.05 and torch.all(he.net[2].bias == -2.0)
     with pytest.raises(ValueError, match="unknown init 'xavier'"):
         nets.tfd_G(init="xavier")
 
