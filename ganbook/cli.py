@@ -33,8 +33,11 @@ def cmd_train(a):
         sys.exit(f"{ckpt} exists: pass --resume to continue it, or choose another --out")
     if a.resume and not ckpt.exists():
         sys.exit(f"--resume: no checkpoint at {ckpt}; drop --resume to start a new run")
-    overrides = {k: v for k, v in dict(k=a.k, m=a.m, lr_D=a.lr, lr_G=a.lr, update=a.update,
-                                       g_loss=a.g_loss, optimizer=a.optimizer).items()
+    lr_D = a.lr_D if a.lr_D is not None else a.lr
+    lr_G = a.lr_G if a.lr_G is not None else a.lr
+    overrides = {k: v for k, v in dict(k=a.k, m=a.m, lr_D=lr_D, lr_G=lr_G, update=a.update,
+                                       g_loss=a.g_loss, optimizer=a.optimizer,
+                                       real_label=a.real_label).items()
                  if v is not None}
     try:
         if a.resume and a.arch is None and (out / "config.json").exists():
@@ -91,10 +94,14 @@ def main(argv=None):
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--k", type=int)
     t.add_argument("--m", type=int, help="minibatch size")
-    t.add_argument("--lr", type=float)
+    t.add_argument("--lr", type=float, help="both learning rates")
+    t.add_argument("--lr-D", dest="lr_D", type=float)
+    t.add_argument("--lr-G", dest="lr_G", type=float)
     t.add_argument("--update", choices=["simultaneous", "alternating"])
     t.add_argument("--g-loss", dest="g_loss", choices=["non_saturating", "saturating"])
     t.add_argument("--optimizer", choices=["sgd", "adam"])
+    t.add_argument("--real-label", dest="real_label", type=float,
+                   help="D's target on data (0.9: one-sided label smoothing)")
     t.add_argument("--G-init", dest="G_init", choices=["paper", "he"], default="paper")
     t.add_argument("--arch", help="faces: 'scaled' (default) or 'paper' (the authors' TFD nets)")
     t.add_argument("--parzen-every", type=int, default=1, help="epochs between valid Parzen")

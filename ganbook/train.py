@@ -44,6 +44,7 @@ class Recipe:
     momentum_saturate: int = 250
     update: str = "simultaneous"    # or 'alternating'
     g_loss: str = "non_saturating"  # or 'saturating'
+    real_label: float = 1.0         # D's target on data; 0.9 = one-sided label smoothing
     optimizer: str = "sgd"          # the paper's momentum SGD, or 'adam' (betas below)
     betas: tuple = (0.5, 0.999)     # Adam only; lr_D/lr_G are then Adam's step sizes
     seed: int = 0
@@ -61,6 +62,8 @@ class Recipe:
             v = getattr(self, name)
             if not (v > 0 and math.isfinite(v)):
                 problems.append(f"{name}={v}: learning rates must be positive and finite")
+        if not 0.5 < self.real_label <= 1:
+            problems.append(f"real_label={self.real_label}: must be in (0.5, 1]")
         if self.lr_decay < 1:
             problems.append(f"lr_decay={self.lr_decay}: must be >= 1 (lr is divided by it)")
         for name in ("momentum", "final_momentum"):
@@ -85,9 +88,16 @@ class Recipe:
         return cls(**d)
 
 
-def d_loss(logit_real, logit_fake):
-    """1/2 [ -log D(x) - log(1 - D(G(z))) ], with D = sigmoid(logit)."""
-    return 0.5 * (F.softplus(-logit_real).mean() + F.softplus(logit_fake).mean())
+def d_loss(logit_real, logit_fake, real_label=1.0):
+    """1/2 [ -log D(x) - log(1 - D(G(z))) ], with D = sigmoid(logit).
+
+    With ``real_label`` a < 1 the data term is BCE(a, D(x)) (one-sided label smoothing,
+    Salimans et al. 2016): D* becomes a p_data / (p_data + p_g), never certain on data.
+    """
+    real = F.softplus(-logit_real).mean()
+    if real_label != 1.0:
+        real = real_label * real + (1 - real_label) * F.softplus(logit_real).mean()
+    return 0.5 * (real + F.softplus(logit_fake).mean())
 
 
 def g_loss(logit_fake, kind="non_saturating"):
@@ -174,7 +184,7 @@ class Trainer:
         with torch.no_grad():
             fake = self.G(self.sample_z())
         lr, lf = self._D_both(x, fake)
-        loss = d_loss(lr, lf)
+        loss = d_loss(lr, lf, self.recipe.real_label)
         self.opt_D.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_D.step()
@@ -210,7 +220,7 @@ class Trainer:
                 x, fake = self.sample_x(), self.G(self.sample_z())
                 lr, lf = self._D_both(x, fake)
                 lg = self._G_grads(lf, retain=True)
-                ld = d_loss(lr, lf)
+                ld = d_loss(lr, lf, self.recipe.real_label)
                 grads = torch.autograd.grad(ld, list(self.D.parameters()))
                 for p, g in zip(self.D.parameters(), grads):
                     p.grad = g

@@ -20,6 +20,7 @@ def small(update="simultaneous", out=None, n=50, k=1, seed=0, **kw):
     (dict(lr_D=0.0), "lr_D=0.0"), (dict(lr_G=-1.0), "lr_G=-1.0"), (dict(k=0), "k=0"),
     (dict(m=51), "larger than the data set"), (dict(update="both"), "update="),
     (dict(g_loss="wasserstein"), "g_loss="), (dict(momentum=1.0), "momentum"),
+    (dict(real_label=0.4), "real_label="), (dict(optimizer="rmsprop"), "optimizer="),
 ])
 def test_bad_recipe_is_refused_with_the_reason(bad, msg):
     r = dict(m=8) | bad
@@ -43,6 +44,20 @@ def test_losses_are_the_papers():
     assert torch.allclose(d_loss(lr, lf), 0.5 * (-torch.log(Dx).mean() - torch.log(1 - DGz).mean()))
     assert torch.allclose(g_loss(lf), -torch.log(DGz).mean())
     assert torch.allclose(g_loss(lf, "saturating"), torch.log(1 - DGz).mean())
+    a = 0.9   # one-sided label smoothing: BCE(a, D(x)) on data
+    smooth = 0.5 * (-(a * torch.log(Dx) + (1 - a) * torch.log(1 - Dx)).mean() - torch.log(1 - DGz).mean())
+    assert torch.allclose(d_loss(lr, lf, a), smooth)
+
+
+def test_smoothed_D_optimum_is_a_times_D_star():
+    # Minimise d_loss over a free logit per point: D(x) on data -> a when p_g has no mass there.
+    logit = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([logit], lr=1.0)
+    for _ in range(500):
+        opt.zero_grad()
+        d_loss(logit, torch.full((1,), -50.0), 0.9).backward()
+        opt.step()
+    assert torch.sigmoid(logit).item() == pytest.approx(0.9, abs=1e-3)
 
 
 @pytest.mark.parametrize("k", [1, 3])
