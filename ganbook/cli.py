@@ -35,14 +35,15 @@ def cmd_train(a):
         sys.exit(f"--resume: no checkpoint at {ckpt}; drop --resume to start a new run")
     lr_D = a.lr_D if a.lr_D is not None else a.lr
     lr_G = a.lr_G if a.lr_G is not None else a.lr
-    overrides = {k: v for k, v in dict(k=a.k, m=a.m, lr_D=lr_D, lr_G=lr_G, update=a.update,
-                                       g_loss=a.g_loss, optimizer=a.optimizer,
-                                       real_label=a.real_label).items()
-                 if v is not None}
+    overrides = {} if a.paper_recipe else dict(E.BOOK_RECIPE.get(a.dataset, {}))
+    overrides.update({k: v for k, v in dict(k=a.k, m=a.m, lr_D=lr_D, lr_G=lr_G, update=a.update,
+                                            g_loss=a.g_loss, optimizer=a.optimizer,
+                                            real_label=a.real_label, G_init=a.G_init).items()
+                      if v is not None})
     try:
         if a.resume and a.arch is None and (out / "config.json").exists():
             a.arch = json.loads((out / "config.json").read_text()).get("arch")
-        T = E.build(a.dataset, out=out, seed=a.seed, G_init=a.G_init, arch=a.arch, **overrides)
+        T = E.build(a.dataset, out=out, seed=a.seed, arch=a.arch, **overrides)
     except (ValueError, DataError) as e:
         sys.exit(str(e))
     if a.resume:
@@ -102,7 +103,10 @@ def main(argv=None):
     t.add_argument("--optimizer", choices=["sgd", "adam"])
     t.add_argument("--real-label", dest="real_label", type=float,
                    help="D's target on data (0.9: one-sided label smoothing)")
-    t.add_argument("--G-init", dest="G_init", choices=["paper", "he"], default="paper")
+    t.add_argument("--G-init", dest="G_init", choices=["paper", "he"])
+    t.add_argument("--paper-recipe", action="store_true",
+                   help="the authors' mnist.yaml exactly (paper init, simultaneous update) "
+                        "instead of the book's defaults (experiments.BOOK_RECIPE)")
     t.add_argument("--arch", help="faces: 'scaled' (default) or 'paper' (the authors' TFD nets)")
     t.add_argument("--parzen-every", type=int, default=1, help="epochs between valid Parzen")
     t.set_defaults(fn=cmd_train)
@@ -116,7 +120,8 @@ def main(argv=None):
     b.add_argument("--out")
     b.set_defaults(fn=cmd_baselines)
     tb = sub.add_parser("table1", help="print Table 1: the paper's rows beside ours")
-    tb.add_argument("runs", nargs="*", default=["runs/mnist", "runs/faces"])
+    tb.add_argument("runs", nargs="*", default=["runs/mnist-seed0", "runs/mnist-seed1",
+                                                "runs/mnist-seed2", "runs/faces"])
     tb.add_argument("--baselines", nargs="*",
                     default=["runs/baselines-mnist.json", "runs/baselines-faces.json"])
     tb.set_defaults(fn=cmd_table1)

@@ -45,3 +45,15 @@ def test_train_resume_parzen_table1_end_to_end(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "225 ± 2" in out and "2057 ± 26" in out
     assert f"{r['mean']:.0f} ± {r['se']:.0f}" in out
+
+
+@pytest.mark.parametrize("flags, init, update", [
+    ([], "he", "alternating"),                                   # the book's measured recipe
+    (["--paper-recipe"], "paper", "simultaneous"),               # mnist.yaml as is
+    (["--update", "simultaneous"], "he", "simultaneous"),        # a flag beats the default
+])
+def test_train_defaults_are_the_books_recipe(tmp_path, monkeypatch, flags, init, update):
+    monkeypatch.setattr("ganbook.experiments.load_splits", lambda name: _tiny_splits())
+    main(["train", "mnist", "--out", str(tmp_path / "r"), "--iterations", "1"] + flags)
+    cfg = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert (cfg["G_init"], cfg["recipe"]["update"]) == (init, update)
