@@ -15,13 +15,7 @@ from ganbook.train import Recipe, Trainer
 
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The runs are small; one thread is faster and leaves the other core to the others."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # -- the p_g estimator ----------------------------------------------------------------------

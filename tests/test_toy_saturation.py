@@ -1,16 +1,10 @@
 """The saturation race in ganbook.toy: Section 3's claim, measured on the 1-D toy."""
 import pytest
-import torch
 
 from ganbook.toy import arrival, saturation_race, saturation_run
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_G_starts_where_it_is_told():

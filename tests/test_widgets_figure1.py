@@ -1,16 +1,10 @@
 """ganbook.widgets.figure1: the Lab does what its buttons and sliders say, without a browser."""
 import pytest
-import torch
 
 from ganbook.widgets.figure1 import CSS, LIVE, REBUILD, Lab
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture
