@@ -305,6 +305,7 @@ class Trainer:
         total = iterations if iterations is not None else None
         bar = tqdm(total=total, disable=not progress, desc="Algorithm 1", leave=False)
         t0, wall0 = time.perf_counter(), self.wall
+        shown = {}   # the progress bar's postfix: last logged means, last valid Parzen
         try:
             while self.iteration < stop_it and self.wall < deadline and \
                     (epochs is None or self.epoch < epochs):
@@ -314,11 +315,15 @@ class Trainer:
                 bar.update(1)
                 if self.iteration % log_every == 0:
                     row = self.log_row()
-                    bar.set_postfix({k: f"{v:.3g}" for k, v in row.items()
-                                     if k in ("loss_D", "loss_G", "D_x", "D_G_z")})
+                    shown.update({k: f"{v:.3g}" for k, v in row.items()
+                                  if k in ("loss_D", "loss_G", "D_x", "D_G_z")})
+                    bar.set_postfix(shown)
                 if int(self.epoch) > before:
                     for cb in on_epoch:
                         cb(self)
+                    if self.history and "valid_parzen" in self.history[-1]:
+                        shown["valid_parzen"] = f"{self.history[-1]['valid_parzen']:.1f}"
+                        bar.set_postfix(shown)
                     if checkpoint and self.out is not None:
                         self.save()
         finally:
