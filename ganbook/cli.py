@@ -16,13 +16,6 @@ from pathlib import Path
 from .data import DataError
 from .files import atomic_write_text
 
-PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1 (Parzen window log-likelihood, nats)
-    ("DBN", "138 ± 2", "1909 ± 66"),
-    ("Stacked CAE", "121 ± 1.6", "2110 ± 50"),
-    ("Deep GSN", "214 ± 1.1", "1890 ± 29"),
-    ("Adversarial nets", "225 ± 2", "2057 ± 26"),
-]
-
 
 def cmd_train(a):
     from . import experiments as E
