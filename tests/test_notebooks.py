@@ -9,7 +9,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-import yaml
+from book_toc import toc_entries
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -22,25 +22,6 @@ RERUN = "run `make reproduce NB=notebooks/{0}.ipynb` (full mode) to store real o
 
 def rel(path):
     return path.relative_to(REPO).as_posix()
-
-
-def toc_entries():
-    """Every ``root:``/``file:`` path in _toc.yml, in reading order."""
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    found = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                found.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return found
 
 
 def code_cells(nb):

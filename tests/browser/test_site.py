@@ -13,8 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-import yaml
-
+from book_toc import toc_entries
 from jlab import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,22 +26,8 @@ ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|\b[A-Za-z]*(Error|
 
 
 def toc_pages():
-    """The site's pages in _toc.yml order: the root, then every `file:` entry, depth-first."""
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                pages.append(node["file"])
-            for v in node.values():
-                if isinstance(v, (list, dict)):
-                    walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return [re.sub(r"\.(ipynb|md)$", "", p) for p in pages]
+    """The site's pages in _toc.yml order, without file extensions."""
+    return [re.sub(r"\.(ipynb|md)$", "", p) for p in toc_entries()]
 
 
 def fig1_written():
