@@ -92,6 +92,14 @@ def parzen_protocol(samples, valid, test, sigmas=PAPER_SIGMAS, n_valid=1000, blo
         seconds=time.perf_counter() - t0)
 
 
+def nearest(x, ref, block=2000):
+    """Index into ``ref`` of the nearest row (Euclidean) for each row of ``x``, in blocks."""
+    x, ref = _as_tensor(x), _as_tensor(ref)
+    ref_sq = (ref * ref).sum(1)
+    return torch.cat([sq_distances(x[a:a + block], ref, ref_sq).argmin(1)
+                      for a in range(0, len(x), block)])
+
+
 def kmeans(x, k, iterations=10, seed=0, block=5000):
     """Lloyd's k-means; returns the (k, d) centroids (a Parzen baseline, Theis et al. 2016)."""
     x = _as_tensor(x)
@@ -100,9 +108,7 @@ def kmeans(x, k, iterations=10, seed=0, block=5000):
     g = torch.Generator().manual_seed(seed)
     c = x[torch.randperm(len(x), generator=g)[:k]].clone()
     for _ in range(iterations):
-        c_sq = (c * c).sum(1)
-        assign = torch.cat([sq_distances(x[a:a + block], c, c_sq).argmin(1)
-                            for a in range(0, len(x), block)])
+        assign = nearest(x, c, block)
         sums = torch.zeros_like(c).index_add_(0, assign, x)
         counts = torch.bincount(assign, minlength=k).unsqueeze(1)
         c = torch.where(counts > 0, sums / counts.clamp(min=1), c)  # empty cluster: keep

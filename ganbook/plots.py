@@ -24,21 +24,12 @@ def save_grid(images, shape, nrow, path):
         mpimg.imsave(tmp, g, cmap="gray", vmin=0, vmax=255, format="png")
 
 
-def nearest(x, train, block=2000):
-    """Index of the nearest training example (Euclidean) for each row of x."""
-    from .metrics import sq_distances
-    t = torch.as_tensor(train)
-    t_sq = (t * t).sum(1)
-    x = torch.as_tensor(x)
-    return torch.cat([sq_distances(x[a:a + block], t, t_sq).argmin(1)
-                      for a in range(0, len(x), block)]).numpy()
-
-
 def figure2(samples, train, shape, rows=6, cols=5):
     """Paper Fig. 2: ``rows x cols`` samples, the rightmost column each row's nearest
     training image to the row's last sample (showing G did not memorise)."""
     s = np.asarray(samples[:rows * (cols - 1)]).reshape(rows, cols - 1, -1)
-    nn_idx = nearest(s[:, -1], train)
+    from .metrics import nearest
+    nn_idx = nearest(s[:, -1], train).numpy()
     tiles = np.concatenate([s, np.asarray(train)[nn_idx][:, None]], axis=1)
     return grid(tiles.reshape(rows * cols, -1), shape, cols)
 

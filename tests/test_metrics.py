@@ -84,3 +84,11 @@ def test_kmeans_finds_separated_clusters():
     assert found == [(0, 0), (0, 10), (10, 0)]
     with pytest.raises(ValueError, match="k=0"):
         kmeans(x, 0)
+
+
+def test_nearest_matches_brute_force():
+    from ganbook.metrics import nearest
+    rng = np.random.default_rng(4)
+    ref, x = rng.random((60, 7), dtype=np.float32), rng.random((25, 7), dtype=np.float32)
+    brute = ((x[:, None] - ref[None]) ** 2).sum(-1).argmin(1)
+    assert (nearest(x, ref, block=4).numpy() == brute).all()
