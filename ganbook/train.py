@@ -197,11 +197,17 @@ class Trainer:
         logits = self.D(torch.cat([x, fake]))
         return logits[:len(x)], logits[len(x):]
 
+    @staticmethod
+    def _grads_into(net, loss, retain=False):
+        """Set ``net``'s .grad to d loss / d params only: autograd skips the other net's
+        weight gradients, which the update does not use."""
+        params = list(net.parameters())
+        for p, g in zip(params, torch.autograd.grad(loss, params, retain_graph=retain)):
+            p.grad = g
+
     def _G_grads(self, logit_fake, retain=False):
         loss = g_loss(logit_fake, self.recipe.g_loss)
-        grads = torch.autograd.grad(loss, list(self.G.parameters()), retain_graph=retain)
-        for p, g in zip(self.G.parameters(), grads):
-            p.grad = g
+        self._grads_into(self.G, loss, retain)
         return loss.detach()
 
     def step(self):
@@ -221,9 +227,7 @@ class Trainer:
                 lr, lf = self._D_both(x, fake)
                 lg = self._G_grads(lf, retain=True)
                 ld = d_loss(lr, lf, self.recipe.real_label)
-                grads = torch.autograd.grad(ld, list(self.D.parameters()))
-                for p, g in zip(self.D.parameters(), grads):
-                    p.grad = g
+                self._grads_into(self.D, ld)
                 self.opt_D.step()
                 self.updates += 1
                 ld, lr, lf = ld.detach(), lr.detach(), lf.detach()
