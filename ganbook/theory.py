@@ -72,11 +72,17 @@ def _pair(p, q, names, dx, tol):
     return p, q
 
 
-def _kl(p, q, w):
-    on = p > 0                         # 0 log 0 = 0: points with p = 0 add nothing
-    if (q[on] == 0).any():
+def _kl(p, log_q, w):
+    """sum p (log p - log q) * w, given log q (no p/q overflow; 0 log 0 = 0)."""
+    on = p > 0                         # points with p = 0 add nothing
+    if np.isneginf(log_q[on]).any():   # q = 0 < p
         return math.inf
-    return float(np.sum(p[on] * (np.log(p[on]) - np.log(q[on]))) * w)  # no p/q overflow
+    return float(np.sum(p[on] * (np.log(p[on]) - log_q[on])) * w)
+
+
+def _log(q):
+    with np.errstate(divide="ignore"):
+        return np.log(q)
 
 
 def kl(p, q, dx=None, tol=TOL):
@@ -85,7 +91,7 @@ def kl(p, q, dx=None, tol=TOL):
     Not symmetric; +inf when q(x) = 0 < p(x) somewhere.
     """
     p, q = _pair(p, q, ("p", "q"), dx, tol)
-    return _kl(p, q, 1.0 if dx is None else dx)
+    return _kl(p, _log(q), 1.0 if dx is None else dx)
 
 
 def jsd(p, q, dx=None, tol=TOL):
@@ -94,9 +100,11 @@ def jsd(p, q, dx=None, tol=TOL):
     Symmetric, 0 <= JSD <= log 2, and 0 only when p = q.
     """
     p, q = _pair(p, q, ("p", "q"), dx, tol)
-    m = 0.5 * (p + q)
+    # log m = log(p + q) - log 2: forming m itself underflows to 0 where p or q is the
+    # smallest subnormal (5e-324 / 2 == 0), which made JSD = inf (found by hypothesis).
+    log_m = _log(p + q) - math.log(2.0)
     w = 1.0 if dx is None else dx
-    return 0.5 * _kl(p, m, w) + 0.5 * _kl(q, m, w)
+    return 0.5 * _kl(p, log_m, w) + 0.5 * _kl(q, log_m, w)
 
 
 def D_star(p_data, p_g):

@@ -310,3 +310,13 @@ def test_prop2_descent_reaches_minus_log4():
     np.testing.assert_allclose(path[3] - p_data, (np.array([1.0, 0, 0, 0]) - p_data) / 8)
     with pytest.raises(ValueError, match="eta"):
         T.prop2_descent(p_data, p_data, eta=1.5)
+
+
+def test_jsd_stays_finite_with_subnormal_mass():
+    # The example hypothesis found: m = (p + q) / 2 underflows to 0 at p = 5e-324, q = 0.
+    p, q = np.array([5e-324, 0.5, 0.5]), np.array([0.0, 1.0, 0.0])
+    j = T.jsd(p, q)
+    assert 0 <= j <= LOG2 and j == pytest.approx(T.jsd(q, p), abs=1e-12)
+    # m = (eps/2, 0.75, 0.25): KL(p||m) = 1/2 log(2/3) + 1/2 log 2, KL(q||m) = log(4/3)
+    expect = 0.5 * (0.5 * math.log(2 / 3) + 0.5 * math.log(2)) + 0.5 * math.log(4 / 3)
+    assert j == pytest.approx(expect, abs=1e-12)
