@@ -104,7 +104,9 @@ def jsd(p, q, dx=None, tol=TOL):
     # smallest subnormal (5e-324 / 2 == 0), which made JSD = inf (found by hypothesis).
     log_m = _log(p + q) - math.log(2.0)
     w = 1.0 if dx is None else dx
-    return 0.5 * _kl(p, log_m, w) + 0.5 * _kl(q, log_m, w)
+    # JSD >= 0; a sum of rounding errors can land at -1e-17 when p = q, which printed as
+    # "-0.000" in one budget and "0.000" in another.
+    return max(0.0, 0.5 * _kl(p, log_m, w) + 0.5 * _kl(q, log_m, w))
 
 
 def D_star(p_data, p_g):

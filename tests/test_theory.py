@@ -320,3 +320,9 @@ def test_jsd_stays_finite_with_subnormal_mass():
     # m = (eps/2, 0.75, 0.25): KL(p||m) = 1/2 log(2/3) + 1/2 log 2, KL(q||m) = log(4/3)
     expect = 0.5 * (0.5 * math.log(2 / 3) + 0.5 * math.log(2)) + 0.5 * math.log(4 / 3)
     assert j == pytest.approx(expect, abs=1e-12)
+
+
+def test_jsd_of_equal_densities_is_not_negative():
+    x, dx = T.grid(0, 8, 801)
+    p = T.normalise(T.gaussian(x, 4.0, 0.5), dx)
+    assert T.jsd(p, p, dx=dx) == 0.0 and not math.copysign(1, T.jsd(p, p, dx=dx)) < 0
