@@ -1,56 +1,93 @@
-"""Command line: ``python -m ganbook train|parzen|baselines|table1``.
+"""Command line: ``python -m ganbook train|sample|parzen|baselines|table1|sweep``.
 
     python -m ganbook train mnist --out runs/mnist --minutes 20
+    python -m ganbook train mnist --out runs/mnist --resume --epochs 100   # same recipe, longer
+    python -m ganbook sample runs/mnist --n 100 --png grid.png
     python -m ganbook parzen runs/mnist
     python -m ganbook baselines mnist --out runs/baselines-mnist.json
     python -m ganbook table1
     python -m ganbook train faces --out runs/faces --minutes 30   # FER-2013; tfd if you hold TFD
-    python -m ganbook train faces --arch paper --iterations 5    # the authors' TFD nets
+    python -m ganbook train fake --iterations 50 --out /tmp/smoke  # no data needed
+    python -m ganbook sweep paper book --seeds 0-7 --epochs 5       # the collapse sweep
 """
 import argparse
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
+from .checkpoint import CheckpointError, CheckpointWriteError
 from .data import DataError
 from .files import atomic_write_text
+
+# Flags that change the recipe or the model: a resumed run keeps its checkpoint's.
+RECIPE_FLAGS = ("k", "m", "lr", "lr_D", "lr_G", "update", "g_loss", "optimizer", "real_label",
+                "G_init", "noise", "bias_clip", "objective", "clip", "gp_lambda", "seed", "arch")
 
 
 def cmd_train(a):
     from . import experiments as E
-    from .train import TrainingDiverged
+    from .collapse import detector
+    from .steps import TrainingDiverged
     out = Path(a.out or f"runs/{a.dataset}")
     ckpt = out / "checkpoint.pt"
     if ckpt.exists() and not a.resume:
         sys.exit(f"{ckpt} exists: pass --resume to continue it, or choose another --out")
-    if a.resume and not ckpt.exists():
-        sys.exit(f"--resume: no checkpoint at {ckpt}; drop --resume to start a new run")
-    lr_D = a.lr_D if a.lr_D is not None else a.lr
-    lr_G = a.lr_G if a.lr_G is not None else a.lr
-    overrides = {} if a.paper_recipe else dict(E.BOOK_RECIPE.get(a.dataset, {}))
-    overrides.update({k: v for k, v in dict(k=a.k, m=a.m, lr_D=lr_D, lr_G=lr_G, update=a.update,
-                                            g_loss=a.g_loss, optimizer=a.optimizer,
-                                            real_label=a.real_label, G_init=a.G_init).items()
-                      if v is not None})
     try:
-        if a.resume and a.arch is None and (out / "config.json").exists():
-            a.arch = json.loads((out / "config.json").read_text()).get("arch")
-        T = E.build(a.dataset, out=out, seed=a.seed, arch=a.arch, **overrides)
+        if a.resume:
+            given = [f"--{f.replace('_', '-')}" for f in RECIPE_FLAGS if getattr(a, f) is not None]
+            if given or a.paper_recipe:
+                sys.exit(f"--resume continues {out} with the recipe in its checkpoint; "
+                         f"{' '.join(given) or '--paper-recipe'} would change it, and the record "
+                         "would no longer say how the run was trained. Drop those flags, or start "
+                         "a new run with another --out")
+            if not ckpt.exists():
+                sys.exit(f"--resume: no checkpoint at {ckpt}; drop --resume to start a new run")
+            T = E.load_run(out)
+            if T.run.spec["dataset"] != a.dataset:
+                sys.exit(f"{out} is a {T.run.spec['dataset']} run, not {a.dataset}")
+            print(f"resumed {ckpt} at iteration {T.iteration}, epoch {T.epoch:.2f}")
+        else:
+            lr_D = a.lr_D if a.lr_D is not None else a.lr
+            lr_G = a.lr_G if a.lr_G is not None else a.lr
+            overrides = {} if a.paper_recipe else dict(E.BOOK_RECIPE.get(a.dataset, {}))
+            if a.paper_recipe:
+                overrides.update(E.PAPER_RECIPE)
+            overrides.update({k: v for k, v in dict(
+                k=a.k, m=a.m, lr_D=lr_D, lr_G=lr_G, update=a.update, g_loss=a.g_loss,
+                optimizer=a.optimizer, real_label=a.real_label, G_init=a.G_init, noise=a.noise,
+                bias_clip=a.bias_clip, objective=a.objective, clip=a.clip,
+                gp_lambda=a.gp_lambda).items() if v is not None})
+            T = E.build(a.dataset, out=out, seed=a.seed or 0, arch=a.arch, **overrides)
     except (ValueError, DataError) as e:
         sys.exit(str(e))
-    if a.resume:
-        T.load()
-        print(f"resumed {ckpt} at iteration {T.iteration}, epoch {T.epoch:.2f}")
     if a.minutes is None and a.epochs is None and a.iterations is None:
         a.minutes = 20.0
+    every = [detector(a.collapse_every, stop=a.stop_on_collapse)] if T.recipe.objective == "minimax" else []
     try:
         T.train(iterations=a.iterations, epochs=a.epochs, minutes=a.minutes,
-                on_epoch=E.epoch_callbacks(T, parzen_every=a.parzen_every))
-    except TrainingDiverged as e:
+                on_epoch=E.epoch_callbacks(T, parzen_every=a.parzen_every), every=every,
+                checkpoint_every=a.checkpoint_every, progress=not a.quiet)
+    except (TrainingDiverged, CheckpointWriteError) as e:
         sys.exit(str(e))
+    if T.stopped:
+        print(f"stopped: {T.stopped}")
     print(f"trained to iteration {T.iteration} (epoch {T.epoch:.2f}, {T.wall / 60:.1f} min); "
           f"checkpoint {ckpt}")
+
+
+def cmd_sample(a):
+    from . import experiments as E
+    from .plots import save_grid
+    try:
+        model, spec = E.load_generator(a.run)
+    except (ValueError, FileNotFoundError, DataError) as e:
+        sys.exit(str(e))
+    import torch
+    x = model.sample(a.n, torch.Generator().manual_seed(a.seed)).numpy()
+    side = int(round(x.shape[1] ** 0.5))
+    png = Path(a.png or Path(a.run) / "samples.png")
+    save_grid(x, (side, side), int(round(a.n ** 0.5)) or 1, png)
+    print(f"{a.n} samples of {a.run} ({spec.get('dataset')}) -> {png}")
 
 
 def cmd_parzen(a):
@@ -73,36 +110,65 @@ def cmd_table1(a):
     print(E.table1(a.runs, baselines=a.baselines))
 
 
+def cmd_sweep(a):
+    from . import sweep
+    if not a.summary:
+        lo, _, hi = a.seeds.partition("-")
+        seeds = range(int(lo), int(hi or lo) + 1)
+        bad = [v for v in a.variants if v not in sweep.VARIANTS]
+        if bad or not a.variants:
+            sys.exit(f"unknown variants {bad}; choose from {list(sweep.VARIANTS)}")
+        sweep.run_many(a.variants, seeds, out=a.out, epochs=a.epochs)
+    print(sweep.table(sweep.summary(a.out)))
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ganbook", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    t = sub.add_parser("train", help="train G and D by Algorithm 1")
-    t.add_argument("dataset")
+    t = sub.add_parser("train", help="train a model (a GAN by Algorithm 1 unless --objective says)")
+    t.add_argument("dataset", help="mnist, faces, tfd, or fake (synthetic, for smoke tests)")
     t.add_argument("--out")
     g = t.add_mutually_exclusive_group()
     g.add_argument("--minutes", type=float)
-    g.add_argument("--epochs", type=float)
+    g.add_argument("--epochs", type=float, help="train until this many epochs in total")
     g.add_argument("--iterations", type=int)
-    t.add_argument("--resume", action="store_true")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--resume", action="store_true", help="continue --out with its own recipe")
+    t.add_argument("--seed", type=int, help="default 0")
     t.add_argument("--k", type=int)
     t.add_argument("--m", type=int, help="minibatch size")
     t.add_argument("--lr", type=float, help="both learning rates")
     t.add_argument("--lr-D", dest="lr_D", type=float)
     t.add_argument("--lr-G", dest="lr_G", type=float)
     t.add_argument("--update", choices=["simultaneous", "alternating"])
+    t.add_argument("--objective", choices=["minimax", "least_squares", "wgan", "wgan_gp"])
+    t.add_argument("--clip", type=float, help="wgan: weight clip c")
+    t.add_argument("--gp-lambda", dest="gp_lambda", type=float, help="wgan_gp: penalty weight")
     t.add_argument("--g-loss", dest="g_loss", choices=["non_saturating", "saturating"])
-    t.add_argument("--optimizer", choices=["sgd", "adam"])
+    t.add_argument("--optimizer", choices=["sgd", "adam", "rmsprop"])
     t.add_argument("--real-label", dest="real_label", type=float,
                    help="D's target on data (0.9: one-sided label smoothing)")
     t.add_argument("--G-init", dest="G_init", choices=["paper", "he"])
+    t.add_argument("--noise", choices=["uniform", "normal"], help="p_z (default uniform)")
+    t.add_argument("--bias-clip", dest="bias_clip", type=float,
+                   help="clip of the pixel means behind G's output bias (authors: 1e-7)")
     t.add_argument("--paper-recipe", action="store_true",
-                   help="the authors' mnist.yaml exactly (paper init, simultaneous update) "
-                        "instead of the book's defaults (experiments.BOOK_RECIPE)")
+                   help="the authors' mnist.yaml exactly (paper init, simultaneous update, "
+                        "1e-7 bias clip) instead of the book's defaults (experiments.BOOK_RECIPE)")
     t.add_argument("--arch", help="faces: 'scaled' (default) or 'paper' (the authors' TFD nets)")
     t.add_argument("--parzen-every", type=int, default=1, help="epochs between valid Parzen")
+    t.add_argument("--collapse-every", type=int, default=250, help="steps between collapse checks")
+    t.add_argument("--stop-on-collapse", action="store_true",
+                   help="stop once the run is found collapsed 3 checks in a row")
+    t.add_argument("--checkpoint-every", type=int, help="also checkpoint every N steps")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(fn=cmd_train)
+    s = sub.add_parser("sample", help="a grid of samples from a run or shipped weights")
+    s.add_argument("run", help="a run folder (checkpoint.pt) or shipped weights (weights/NAME)")
+    s.add_argument("--n", type=int, default=100)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--png", help="where to write the grid (default RUN/samples.png)")
+    s.set_defaults(fn=cmd_sample)
     z = sub.add_parser("parzen", help="the paper's Parzen protocol on a trained run")
     z.add_argument("run")
     z.add_argument("--samples", type=int, default=10000)
@@ -118,8 +184,18 @@ def main(argv=None):
     tb.add_argument("--baselines", nargs="*",
                     default=["runs/baselines-mnist.json", "runs/baselines-faces.json"])
     tb.set_defaults(fn=cmd_table1)
+    w = sub.add_parser("sweep", help="the MNIST collapse sweep: seeds x recipe variants")
+    w.add_argument("variants", nargs="*")
+    w.add_argument("--seeds", default="0-7")
+    w.add_argument("--epochs", type=float, default=5)
+    w.add_argument("--out", default="runs/sweep")
+    w.add_argument("--summary", action="store_true", help="only print the table of what is done")
+    w.set_defaults(fn=cmd_sweep)
     a = p.parse_args(argv)
-    a.fn(a)
+    try:
+        a.fn(a)
+    except CheckpointError as e:
+        sys.exit(str(e))
 
 
 if __name__ == "__main__":

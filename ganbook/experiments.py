@@ -1,7 +1,8 @@
 """Recipes: which data, nets and evaluation each chapter's training uses.
 
-One place maps a data set name to (p_data, G, D, noise, Recipe) for the one
-:class:`~ganbook.train.Trainer`; the CLI and the notebooks both call :func:`build`.
+One place maps a data set name to a :class:`~ganbook.train.Run` (model, data, recipe,
+spec) for the one :class:`~ganbook.train.Trainer`; the CLI and the notebooks both call
+:func:`build`.
 """
 import json
 from dataclasses import asdict
@@ -10,12 +11,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import data, nets
+from . import checkpoint, data, nets
 from .files import atomic_write_text
 from .metrics import PAPER_SIGMAS, parzen_log_likelihood
-from .train import Recipe, Trainer
+from .models import GAN
+from .train import Recipe, Run, Trainer
 
-DATASETS = ("mnist", "faces", "tfd")
+DATASETS = ("mnist", "faces", "tfd", "fake")
 FACES = ("faces", "tfd")   # FER-2013 (everyone) and the Toronto Face Database (holders)
 # Face nets, one family: G z -> h ReLU -> h sigmoid -> 2304 sigmoid (nets.tfd_G), D maxout
 # u x 5 pieces, twice; recipe of goodfeli/adversarial tfd_pretrain/*.yaml (lr 0.05).
@@ -38,11 +40,26 @@ PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1 (Parzen window log-likelihoo
 # changes the MNIST chapter measured -- He-initialised hidden layers in G and, on MNIST,
 # Algorithm 1's alternating update (the simultaneous one collapsed there).  The faces
 # recipe was checked with the simultaneous update.  --paper-recipe gives mnist.yaml as is.
+PAPER_RECIPE = dict(G_init="paper", update="simultaneous", bias_clip=1e-7)   # mnist.yaml
 BOOK_RECIPE = {
     "mnist": dict(G_init="he", update="alternating"),
     "faces": dict(G_init="he"),
     "tfd": dict(G_init="he"),
 }
+
+
+def fake_splits(n=600, side=8, seed=0):
+    """A small synthetic data set (bars on side x side images, in [0, 1]) for smoke
+    tests and the kill -9 campaign: the CLI and the loop run without any download."""
+    g = torch.Generator().manual_seed(seed)
+    img = torch.zeros(n, side, side)
+    rows, cols = torch.randint(0, side, (n,), generator=g), torch.randint(0, side, (n,), generator=g)
+    horizontal = torch.rand(n, generator=g) < 0.5
+    img[horizontal, rows[horizontal], :] = 1.0
+    img[~horizontal, :, cols[~horizontal]] = 1.0
+    x = (img.flatten(1) * 0.9 + 0.1 * torch.rand(n, side * side, generator=g)).numpy()
+    a, b = int(0.8 * n), int(0.9 * n)
+    return x[:a], x[a:b], x[b:]
 
 
 def load_splits(dataset):
@@ -52,18 +69,24 @@ def load_splits(dataset):
     if dataset in FACES:
         from . import faces
         return faces.splits(dataset)
+    if dataset == "fake":
+        return fake_splits()
     raise ValueError(f"unknown dataset {dataset!r}; use one of {DATASETS}")
 
 
-def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=None, **recipe):
-    """A Trainer for ``dataset`` with the paper's nets and recipe (overridable).
+def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=None,
+          noise="uniform", bias_clip=1e-3, **recipe):
+    """A :class:`~ganbook.train.Trainer` of the paper's nets on ``dataset`` (recipe overridable).
 
     ``arch``: for the faces, a key of :data:`FACE_ARCHS` (default 'scaled'); MNIST has
-    only the paper's nets.
+    only the paper's nets; 'fake' has small ones.  ``noise``: p_z (:class:`nets.Noise`
+    kind); ``bias_clip``: the clip of the pixel means behind G's output bias (the
+    authors': 1e-7).  Everything but the recipe goes into the run's ``spec``, which a
+    checkpoint must match to be resumed.
     """
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; use one of {DATASETS}")
-    archs = tuple(FACE_ARCHS) if dataset in FACES else ("paper",)
+    archs = tuple(FACE_ARCHS) if dataset in FACES else ("small",) if dataset == "fake" else ("paper",)
     arch = arch or archs[0]
     if arch not in archs:
         raise ValueError(f"unknown arch {arch!r} for {dataset}; use one of {archs}")
@@ -75,41 +98,38 @@ def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=N
         G = nets.tfd_G(d_data=x.shape[1], hidden=a["G_hidden"], p_data_mean=x.mean(0), init=G_init)
         D = nets.paper_D(d_data=x.shape[1], units=a["D_units"])
         recipe = {**FACE_RECIPE, **recipe}
+    elif dataset == "fake":
+        G = nets.paper_G(d_data=x.shape[1], d_z=100, hidden=64, p_data_mean=x.mean(0), init=G_init,
+                         bias_clip=bias_clip)
+        D = nets.paper_D(d_data=x.shape[1], units=16)
     else:
-        G = nets.paper_G(d_data=x.shape[1], p_data_mean=x.mean(0), init=G_init)
+        G = nets.paper_G(d_data=x.shape[1], p_data_mean=x.mean(0), init=G_init, bias_clip=bias_clip)
         D = nets.paper_D(d_data=x.shape[1])
-    r = Recipe(seed=seed, **recipe)
-    trainer = Trainer(G, D, x, nets.Noise(100, "uniform"), r, out=out)
-    trainer.dataset_name = dataset
-    trainer.valid = valid
-    if out is not None:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        atomic_write_text(Path(out) / "config.json",
-                          json.dumps({"dataset": dataset, "arch": arch, "G_init": G_init,
-                                      "recipe": asdict(r)}, indent=1))
-    return trainer
+    spec = {"dataset": dataset, "arch": arch, "G_init": G_init, "noise": noise, "bias_clip": bias_clip}
+    run = Run(GAN(G, D, nets.Noise(100, noise)), x, Recipe(seed=seed, **recipe), out, spec, valid, test)
+    T = Trainer(run)
+    if out is not None and not (Path(out) / "checkpoint.pt").exists():
+        checkpoint.write_config(out, run.config())   # a resumed run's comes from its checkpoint
+    return T
 
 
-@torch.no_grad()
 def samples(G, n, noise=None, seed=1234, batch=2000):
-    """n samples G(z) as a float32 numpy array, z drawn with a fixed seed."""
-    noise = noise or nets.Noise(100, "uniform")
+    """n samples as a float32 numpy array, z drawn with a fixed seed.  ``G``: a model that
+    samples itself (:class:`~ganbook.models.GAN`, VAE), or a bare G net with ``noise``."""
     g = torch.Generator().manual_seed(seed)
-    G.eval()
-    out = torch.cat([G(noise(min(batch, n - a), g)) for a in range(0, n, batch)])
-    G.train()
-    return out.numpy()
+    model = G if hasattr(G, "sample") else GAN(G, None, noise or nets.Noise(100, "uniform"))
+    return model.sample(n, g, batch=batch).numpy()
 
 
 def valid_parzen(n_samples=10000, n_valid=1000, every=1):
     """An on_epoch callback: mean Parzen log-likelihood of valid[:n_valid] at the best sigma."""
     def callback(trainer):
         if int(trainer.epoch) % every:
-            return
-        s = samples(trainer.G, n_samples)
-        v = parzen_log_likelihood(trainer.valid[:n_valid], s, PAPER_SIGMAS).mean(1)
+            return None
+        s = samples(trainer.model, n_samples)
+        v = parzen_log_likelihood(trainer.run.valid[:n_valid], s, PAPER_SIGMAS).mean(1)
         best = int(np.argmax(v))
-        trainer.log_row(valid_parzen=float(v[best]), valid_sigma=PAPER_SIGMAS[best])
+        return {"valid_parzen": float(v[best]), "valid_sigma": PAPER_SIGMAS[best]}
     return callback
 
 
@@ -120,32 +140,41 @@ def epoch_callbacks(trainer, parzen_every=1, grid_every=1):
 
     def grids(t):
         if t.out is not None and int(t.epoch) % grid_every == 0:
-            save_grid(samples(t.G, 100), (side, side), 10,
+            save_grid(samples(t.model, 100), (side, side), 10,
                       Path(t.out) / "samples" / f"epoch{int(t.epoch):04d}.png")
     return [valid_parzen(every=parzen_every), grids]
 
 
+def load_generator(path):
+    """(model, spec) to sample from: a run folder (its checkpoint) or shipped weights."""
+    from . import weights
+    if (Path(path) / "checkpoint.pt").exists():
+        T = load_run(path)
+        return T.model, T.run.spec
+    model, record = weights.load(path)
+    return model, record["spec"]
+
+
 def load_run(run, splits=None):
-    """The Trainer of a finished run, restored from ``run/checkpoint.pt``."""
+    """The Trainer of a run, restored from ``run/checkpoint.pt`` (built from its config.json)."""
     cfg = json.loads((Path(run) / "config.json").read_text())
-    recipe = dict(cfg["recipe"])
-    T = build(cfg["dataset"], splits=splits, seed=recipe.pop("seed"),
-              G_init=cfg.get("G_init", "paper"), arch=cfg.get("arch"), **recipe)
-    T.out = Path(run)
+    if "spec" not in cfg:
+        raise ValueError(f"{run}/config.json is of an older ganbook (no 'spec'): its checkpoint "
+                         "cannot be resumed; train again")
+    T = build(splits=splits, out=run, seed=cfg["recipe"]["seed"], **cfg["spec"])
     return T.load()
 
 
 def parzen_run(run, n_samples=10000, splits=None):
     """The paper's Parzen protocol on a run; the result is also written to run/parzen.json."""
-    from .metrics import parzen_protocol
     T = load_run(run, splits)
-    _, valid, test = splits if splits is not None else load_splits(T.dataset_name)
-    res = _protocol(T.dataset_name, samples(T.G, n_samples), valid, test)
+    dataset = T.run.spec["dataset"]
+    res = _protocol(dataset, samples(T.model, n_samples), T.run.valid, T.run.test)
     row = asdict(res) | {"iteration": T.iteration, "epoch": T.epoch, "train_minutes": T.wall / 60,
-                         "dataset": T.dataset_name, "recipe": asdict(T.recipe)}
-    if T.dataset_name in FACES:
+                         "dataset": dataset, "recipe": T.recipe.to_dict()}
+    if dataset in FACES:
         from .faces import label
-        row |= {"label": label(T.dataset_name)}
+        row |= {"label": label(dataset)}
     atomic_write_text(Path(run) / "parzen.json", json.dumps(row, indent=1))
     return res
 

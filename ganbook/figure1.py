@@ -23,7 +23,8 @@ import torch
 from . import theory as T
 from . import toy
 from .nets import Noise
-from .train import Recipe, Trainer
+from .models import GAN
+from .train import Recipe, Run, Trainer
 
 # Algorithm 1's recipe for the toy: SGD with momentum (the paper's rule), k = 5 so D
 # stays near D* (Prop. 2's premise); lr decays LR_DROP-fold over a run to settle
@@ -57,7 +58,7 @@ def make_trainer(p_data="gaussian", noise="uniform01", hidden=32, seed=0, start=
         z = nz(2000, torch.Generator().manual_seed(seed + 1))
         with torch.no_grad():
             G.output_bias.add_(start - (G(z).mean().item() - pd.mean) / pd.sd)
-    return Trainer(G, D, pd, nz, Recipe(**{**RECIPE, "seed": seed, **recipe}))
+    return Trainer(Run(GAN(G, D, nz), pd, Recipe(**{**RECIPE, "seed": seed, **recipe})))
 
 
 def fixed_z(noise, n=N_Z):
@@ -115,12 +116,7 @@ class Snapshot:
 
 def arrow_z(noise, n=N_ARROWS):
     """n z's at evenly spaced quantiles of p_z (denser where p_z is)."""
-    q = torch.tensor((np.arange(n) + 0.5) / n, dtype=torch.float32)[:, None]
-    if noise.kind == "uniform01":
-        return q
-    if noise.kind == "uniform":
-        return (2 * q - 1) * 3 ** 0.5
-    return torch.special.ndtri(q)
+    return noise.quantile(torch.tensor((np.arange(n) + 0.5) / n, dtype=torch.float32)[:, None])
 
 
 def snapshot(trainer, label="", keep_state=True, n_grid=2001):
@@ -246,7 +242,7 @@ def estimator_check(cases=((4.0, 0.5), (4.5, 0.5), (4.0, 0.25))):
     x, dx = T.grid(0.0, 9.0, 4001)
     rows = []
     for a, b in cases:
-        t = Trainer(_Affine(a, b), D, pd, Noise(1, "normal"), Recipe(m=16))
+        t = Trainer(Run(GAN(_Affine(a, b), D, Noise(1, "normal")), pd, Recipe(m=16)))
         exact = T.jsd(T.normalise(pd.pdf(x), dx), T.normalise(T.gaussian(x, a, b), dx), dx)
         rows.append((a, b, snapshot(t, keep_state=False).jsd, exact))
     return rows
@@ -257,7 +253,7 @@ def estimator_check(cases=((4.0, 0.5), (4.5, 0.5), (4.0, 0.25))):
 def _z_to_x(z, kind, xlim, reverse=False):
     """Where z sits on the drawn z line: p_z's range laid under the middle 90% of xlim,
     right to left if ``reverse`` (for a decreasing G, so that the arrows do not cross)."""
-    lo, hi = toy.Z_RANGE[kind]
+    lo, hi = Noise.SUPPORT[kind]
     a, b = xlim[0] + 0.05 * (xlim[1] - xlim[0]), xlim[1] - 0.05 * (xlim[1] - xlim[0])
     u = (np.asarray(z) - lo) / (hi - lo)
     return a + (1 - u if reverse else u) * (b - a)

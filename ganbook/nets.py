@@ -82,8 +82,10 @@ class MaxoutD(nn.Module):
         return self.net(x).squeeze(-1)
 
 
-def paper_G(d_data=784, d_z=100, hidden=1200, p_data_mean=None, init="paper"):
-    """The paper's MNIST generator; ``p_data_mean`` sets the output bias to logit(mean).
+def paper_G(d_data=784, d_z=100, hidden=1200, p_data_mean=None, init="paper", bias_clip=1e-3):
+    """The paper's MNIST generator; ``p_data_mean`` sets the output bias to logit(mean),
+    the means clipped to [bias_clip, 1 - bias_clip] (pylearn2's
+    ``init_sigmoid_bias_from_array`` clips at 1e-7: bias -16 on always-black pixels).
 
     ``init='paper'``: weights U(-0.05, 0.05) (mnist.yaml); G(z) then starts as nearly the
     same image (the pixel means) for every z.  ``init='he'``: hidden layers N(0, 2/fan_in)
@@ -97,7 +99,7 @@ def paper_G(d_data=784, d_z=100, hidden=1200, p_data_mean=None, init="paper"):
         for m in [m for m in G.modules() if isinstance(m, nn.Linear)][:-1]:
             nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
     if p_data_mean is not None:
-        m = torch.as_tensor(p_data_mean, dtype=torch.float32).clamp(1e-3, 1 - 1e-3)
+        m = torch.as_tensor(p_data_mean, dtype=torch.float32).clamp(bias_clip, 1 - bias_clip)
         with torch.no_grad():
             G.output_bias.copy_(torch.log(m) - torch.log1p(-m))
     return G
@@ -137,10 +139,14 @@ def tfd_G(d_data=2304, d_z=100, hidden=8000, p_data_mean=None, init="paper", spa
 
 
 class Noise:
-    """The prior p_z.  'uniform': U[-sqrt 3, sqrt 3]^d (unit variance, as the authors'
-    Generator samples); 'normal': N(0, I); 'uniform01': U[0, 1]^d (Figure 1's z line)."""
+    """The prior p_z, the book's one definition of it.  'uniform': U[-sqrt 3, sqrt 3]^d
+    (unit variance, as the authors' Generator samples); 'normal': N(0, I); 'uniform01':
+    U[0, 1]^d (Figure 1's z line)."""
 
     KINDS = ("uniform", "normal", "uniform01")
+    # Where p_z puts (nearly) all its mass, per coordinate (for drawing the z line).
+    SUPPORT = {"uniform01": (0.0, 1.0), "uniform": (-math.sqrt(3.0), math.sqrt(3.0)),
+               "normal": (-2.0, 2.0)}
 
     def __init__(self, d_z=100, kind="uniform"):
         if kind not in self.KINDS:
@@ -152,6 +158,18 @@ class Noise:
             return torch.randn(n, self.d_z, generator=generator)
         u = torch.rand(n, self.d_z, generator=generator)
         return u if self.kind == "uniform01" else (u * 2 - 1) * math.sqrt(3.0)
+
+    @property
+    def support(self):
+        return self.SUPPORT[self.kind]
+
+    def quantile(self, q):
+        """The inverse CDF of one coordinate of p_z at probabilities ``q`` (a tensor)."""
+        if self.kind == "uniform01":
+            return q
+        if self.kind == "uniform":
+            return (2 * q - 1) * math.sqrt(3.0)
+        return torch.special.ndtri(q)
 
     def __repr__(self):
         return f"Noise(d_z={self.d_z}, kind={self.kind!r})"

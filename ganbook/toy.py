@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .nets import MLP
+from .nets import MLP, Noise
 
 
 class Mixture1D:
@@ -84,8 +84,6 @@ def toy_nets(hidden=32, d_z=1, seed=0):
 
 # -- nets that work in p_data's own units (the Figure-1 chapter) -----------------------
 
-Z_RANGE = {"uniform01": (0.0, 1.0), "uniform": (-math.sqrt(3.0), math.sqrt(3.0)),
-           "normal": (-2.0, 2.0)}   # where p_z puts (nearly) all its mass, per Noise kind
 
 
 class ToyD(nn.Module):
@@ -141,11 +139,11 @@ class ToyG(nn.Module):
 def scaled_nets(p_data, hidden=32, noise="uniform01", seed=0, d_z=1):
     """G (z -> x) and D (x -> logit) in the units of ``p_data`` (its mean and sd),
     seeded so a run is fixed by its seed.  ``noise`` is a Noise kind (for G's init)."""
-    if noise not in Z_RANGE:
-        raise ValueError(f"unknown noise {noise!r}; use one of {sorted(Z_RANGE)}")
+    if noise not in Noise.SUPPORT:
+        raise ValueError(f"unknown noise {noise!r}; use one of {sorted(Noise.SUPPORT)}")
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    G = ToyG(hidden, d_z, p_data.mean, p_data.sd, Z_RANGE[noise], gen)
+    G = ToyG(hidden, d_z, p_data.mean, p_data.sd, Noise.SUPPORT[noise], gen)
     D = ToyD(hidden, p_data.mean, p_data.sd)
     return G, D
 
@@ -163,8 +161,8 @@ def saturation_run(g_loss, iterations=2000, seed=0, start=-4.0, p_data=None, hid
     Every ``log_every`` iterations (and at iteration 0) a history row also records
     g_mean and g_std: the mean and sd of G on 2000 fixed z.
     """
-    from .nets import Noise
-    from .train import Recipe, Trainer
+    from .models import GAN
+    from .train import Recipe, Run, Trainer
 
     p = p_data if p_data is not None else Mixture1D([1], [4.0], [0.5])
     G, D = toy_nets(hidden=hidden, d_z=1, seed=seed)
@@ -179,10 +177,10 @@ def saturation_run(g_loss, iterations=2000, seed=0, start=-4.0, p_data=None, hid
     def where_is_G(trainer):
         with torch.no_grad():
             x = trainer.G(z)
-        trainer.log_row(g_mean=x.mean().item(), g_std=x.std().item())
+        return {"g_mean": x.mean().item(), "g_std": x.std().item()}
 
-    trainer = Trainer(G, D, p, noise, recipe)
-    where_is_G(trainer)
+    trainer = Trainer(Run(GAN(G, D, noise), p, recipe))
+    trainer.log_row(**where_is_G(trainer))
     trainer.train(iterations=iterations, on_epoch=[where_is_G], log_every=10 ** 12,
                   progress=False, checkpoint=False)
     return trainer

@@ -56,4 +56,37 @@ def test_train_defaults_are_the_books_recipe(tmp_path, monkeypatch, flags, init,
     monkeypatch.setattr("ganbook.experiments.load_splits", lambda name: _tiny_splits())
     main(["train", "mnist", "--out", str(tmp_path / "r"), "--iterations", "1"] + flags)
     cfg = json.loads((tmp_path / "r" / "config.json").read_text())
-    assert (cfg["G_init"], cfg["recipe"]["update"]) == (init, update)
+    assert (cfg["spec"]["G_init"], cfg["recipe"]["update"]) == (init, update)
+    assert cfg["spec"]["bias_clip"] == (1e-7 if flags == ["--paper-recipe"] else 1e-3)
+
+
+@pytest.mark.parametrize("flags", [["--lr-G", "0.02"], ["--update", "simultaneous"], ["--seed", "3"],
+                                   ["--paper-recipe"], ["--noise", "normal"]])
+def test_resume_refuses_recipe_flags_and_keeps_the_record(tmp_path, monkeypatch, flags):
+    monkeypatch.setattr("ganbook.experiments.load_splits", lambda name: _tiny_splits())
+    run = tmp_path / "r"
+    main(["train", "mnist", "--out", str(run), "--iterations", "2", "--m", "50"])
+    before = (run / "config.json").read_text()
+    with pytest.raises(SystemExit, match="--resume continues .* with the recipe in its checkpoint"):
+        main(["train", "mnist", "--out", str(run), "--iterations", "1", "--resume"] + flags)
+    assert (run / "config.json").read_text() == before
+
+
+def test_config_json_is_the_checkpoints_config(tmp_path, monkeypatch):
+    from ganbook import checkpoint
+    monkeypatch.setattr("ganbook.experiments.load_splits", lambda name: _tiny_splits())
+    run = tmp_path / "r"
+    main(["train", "mnist", "--out", str(run), "--iterations", "3", "--m", "50", "--lr-G", "0.05"])
+    main(["train", "mnist", "--out", str(run), "--iterations", "3", "--resume"])
+    cfg = json.loads((run / "config.json").read_text())
+    state = checkpoint.load(run / "checkpoint.pt")
+    assert cfg == json.loads(json.dumps(state["config"]))
+    assert cfg["recipe"]["lr_G"] == 0.05 and state["counters"]["iteration"] == 6
+
+
+def test_fake_dataset_trains_without_data_and_samples(tmp_path, capsys):
+    run = tmp_path / "f"
+    main(["train", "fake", "--out", str(run), "--iterations", "5", "--m", "20", "--quiet"])
+    main(["sample", str(run), "--n", "16", "--png", str(tmp_path / "g.png")])
+    assert (tmp_path / "g.png").stat().st_size > 0
+    assert "16 samples" in capsys.readouterr().out

@@ -263,7 +263,7 @@ def test_paper_arch_is_the_authors_tfd_nets():
 def test_cli_faces_train_resume_parzen_baselines_table1(small_archs, tiny_data, tmp_path, capsys):
     run = tmp_path / "faces"
     main(["train", "faces", "--out", str(run), "--iterations", "3", "--arch", "wide"])
-    assert json.loads((run / "config.json").read_text())["arch"] == "wide"
+    assert json.loads((run / "config.json").read_text())["spec"]["arch"] == "wide"
     main(["train", "faces", "--out", str(run), "--iterations", "2", "--resume"])   # arch from config
     assert "resumed" in capsys.readouterr().out
     main(["parzen", str(run), "--samples", "200"])

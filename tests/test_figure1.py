@@ -11,7 +11,8 @@ from ganbook import figure1 as F
 from ganbook import theory as T
 from ganbook import toy
 from ganbook.nets import Noise
-from ganbook.train import Recipe, Trainer
+from ganbook.models import GAN
+from ganbook.train import Recipe, Run, Trainer
 
 
 
@@ -59,8 +60,8 @@ class Half(nn.Module):
 
 
 def known_trainer(a, b):
-    return Trainer(Affine(a, b), Half(), toy.p_data("gaussian"), Noise(1, "normal"),
-                   Recipe(m=16, lr_decay=1.0))
+    return Trainer(Run(GAN(Affine(a, b), Half(), Noise(1, "normal")), toy.p_data("gaussian"),
+                       Recipe(m=16, lr_decay=1.0)))
 
 
 def test_snapshot_measures_a_perfect_generator():

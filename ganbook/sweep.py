@@ -1,0 +1,114 @@
+"""The MNIST collapse sweep: many seeds of each recipe variant at a short budget.
+
+Each variant is the authors' recipe (``paper``) or the book's (``book``) with one change,
+so a difference in the collapse rate is that change's doing.  A run is checked every
+``check_every`` iterations with :func:`ganbook.collapse.collapse_stats`; a run that stays
+collapsed for ``stop_after`` checks in a row is stopped there and counted as collapsed.
+Results: ``out/VARIANT/seedS/result.json`` (+ ``metrics.csv``, a final sample grid).
+
+    python -m ganbook sweep paper book --seeds 0-7 --epochs 5
+    python -m ganbook sweep --summary
+"""
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import experiments as E
+from .collapse import collapse_stats
+from .files import atomic_write_text
+
+PAPER = dict(E.PAPER_RECIPE, noise="uniform")
+BOOK = dict(E.BOOK_RECIPE["mnist"], bias_clip=1e-3)   # main's default before the sweep
+
+VARIANTS = {
+    "paper": PAPER,                                   # mnist.yaml as the authors ran it
+    "paper+he": PAPER | dict(G_init="he"),
+    "paper+alternating": PAPER | dict(update="alternating"),
+    "paper+normal_z": PAPER | dict(noise="normal"),
+    "paper+no_drop_for_G": PAPER | dict(G_grad_dropout=False),
+    "paper+lr_G0.02": PAPER | dict(lr_G=0.02),
+    "paper+k2": PAPER | dict(k=2),
+    "paper+clip1e-3": PAPER | dict(bias_clip=1e-3),
+    "book": BOOK,                                     # He init, alternating
+    "book+lr_G0.02": BOOK | dict(lr_G=0.02),
+    "book+no_drop_for_G": BOOK | dict(G_grad_dropout=False),
+    "book+normal_z": BOOK | dict(noise="normal"),
+}
+
+
+def run(variant, seed, out="runs/sweep", epochs=5, check_every=250, stop_after=3,
+        splits=None, progress=False):
+    """One (variant, seed) run; returns (and writes) its result dict."""
+    from .plots import save_grid
+    kw = dict(VARIANTS[variant])
+    T = E.build("mnist", seed=seed, splits=splits, **kw)
+    folder = Path(out) / variant / f"seed{seed}"
+    checks, streak, first = [], 0, None
+    parzen = E.valid_parzen()
+    while T.epoch < epochs and streak < stop_after:
+        T.train(iterations=check_every, epochs=epochs, on_epoch=[parzen], log_every=50,
+                progress=progress, checkpoint=False)
+        st = collapse_stats(T.G, T.D, T.noise)
+        checks.append({"iteration": T.iteration, "epoch": round(T.epoch, 3), **st})
+        streak = streak + 1 if st["collapsed"] else 0
+        if st["collapsed"] and first is None:
+            first = T.iteration
+        if not st["collapsed"]:
+            first = None
+    if not T.history or "valid_parzen" not in T.history[-1]:
+        parzen(T)
+    last_parzen = next(r["valid_parzen"] for r in reversed(T.history) if "valid_parzen" in r)
+    res = {"variant": variant, "seed": seed, "build": kw, "epochs_budget": epochs,
+           "iterations": T.iteration, "epoch": T.epoch, "train_minutes": T.wall / 60,
+           "collapsed": checks[-1]["collapsed"], "stopped_early": streak >= stop_after,
+           "collapse_iteration": first, "valid_parzen": last_parzen, "checks": checks}
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / "result.json", json.dumps(res, indent=1))
+    keys = list(dict.fromkeys(k for row in T.history for k in row))
+    atomic_write_text(folder / "metrics.csv", "\n".join(
+        [",".join(keys)] + [",".join(str(r.get(k, "")) for k in keys) for r in T.history]) + "\n")
+    save_grid(E.samples(T.G, 100, T.noise), (28, 28), 10, folder / "samples.png")
+    return res
+
+
+def run_many(variants, seeds, worker=0, workers=1, **kw):
+    """Every (seed, variant) pair, seed-major, this worker's share; finished pairs skipped."""
+    splits = E.load_splits("mnist")
+    jobs = [(v, s) for s in seeds for v in variants]
+    for i, (v, s) in enumerate(jobs):
+        if i % workers != worker:
+            continue
+        if (Path(kw.get("out", "runs/sweep")) / v / f"seed{s}" / "result.json").exists():
+            continue
+        torch.manual_seed(0)
+        r = run(v, s, splits=splits, **kw)
+        print(f"{v} seed {s}: collapsed={r['collapsed']} at {r['collapse_iteration']}, "
+              f"valid Parzen {r['valid_parzen']:.1f}, {r['train_minutes']:.1f} min", flush=True)
+
+
+def summary(out="runs/sweep"):
+    """{variant: {'runs', 'collapsed', 'rate', 'parzen_ok' (mean valid Parzen of the
+    runs that did not collapse), 'results'}} from the result files."""
+    table = {}
+    for f in sorted(Path(out).glob("*/seed*/result.json")):
+        r = json.loads(f.read_text())
+        t = table.setdefault(r["variant"], {"results": []})
+        t["results"].append(r)
+    for v, t in table.items():
+        rs = t["results"]
+        ok = [r["valid_parzen"] for r in rs if not r["collapsed"]]
+        t.update(runs=len(rs), collapsed=sum(r["collapsed"] for r in rs),
+                 rate=sum(r["collapsed"] for r in rs) / len(rs),
+                 parzen_ok=float(np.mean(ok)) if ok else math.nan)
+    return {v: table[v] for v in VARIANTS if v in table}
+
+
+def table(summary_):
+    """The summary as text: one line per variant."""
+    lines = [f"{'variant':<24}{'runs':>5}{'collapsed':>10}{'rate':>7}  valid Parzen (not collapsed)"]
+    for v, t in summary_.items():
+        lines.append(f"{v:<24}{t['runs']:>5}{t['collapsed']:>10}{t['rate']:>7.0%}  {t['parzen_ok']:.1f}")
+    return "\n".join(lines)

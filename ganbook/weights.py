@@ -1,0 +1,70 @@
+"""Trained generators that ship with the book: weights only, checksummed.
+
+``weights/NAME.safetensors`` holds G's tensors (safetensors: no code, no pickle);
+``weights/NAME.json`` says what they are (the run's spec, recipe, epoch, training
+minutes, the validation Parzen that chose the epoch) and the SHA256 of the tensor file,
+which :func:`load` checks before reading a byte of it.
+
+    python -m ganbook sample weights/mnist-seed0
+"""
+import hashlib
+import json
+from pathlib import Path
+
+from .files import atomic_path, atomic_write_text
+from .models import GAN
+from .nets import Noise, paper_G, tfd_G
+
+MAX_MB = 12
+
+
+def _paths(name):
+    p = Path(name)
+    p = p.with_suffix("") if p.suffix in (".json", ".safetensors") else p
+    return p.with_suffix(".json"), p.with_suffix(".safetensors")
+
+
+def export(trainer, name, **info):
+    """Write the trainer's G as ``name``.safetensors + ``name``.json; returns the json path."""
+    from safetensors.torch import save_file
+    meta, tensors = _paths(name)
+    G = {k: v.detach().contiguous() for k, v in trainer.G.state_dict().items()}
+    with atomic_path(tensors) as tmp:
+        save_file(G, str(tmp))
+    size = tensors.stat().st_size / 2 ** 20
+    if size > MAX_MB:
+        tensors.unlink()
+        raise ValueError(f"G's weights take {size:.1f} MB, over the {MAX_MB} MB a shipped model may")
+    digest = hashlib.sha256(tensors.read_bytes()).hexdigest()
+    record = {"file": tensors.name, "sha256": digest, "spec": trainer.run.spec,
+              "model": trainer.model.config(), "recipe": trainer.recipe.to_dict(),
+              "iteration": trainer.iteration, "epoch": trainer.epoch,
+              "train_minutes": trainer.wall / 60, **info}
+    atomic_write_text(meta, json.dumps(record, indent=1) + "\n")
+    return meta
+
+
+def load(name):
+    """(GAN with G loaded and no D, record) from shipped weights, after the SHA256 check."""
+    from safetensors.torch import load_file
+    meta, tensors = _paths(name)
+    if not meta.exists() or not tensors.exists():
+        raise FileNotFoundError(f"no shipped weights {meta.with_suffix('')} (need {meta.name} and "
+                                f"{tensors.name}); see weights/ for the models that ship")
+    record = json.loads(meta.read_text())
+    digest = hashlib.sha256(tensors.read_bytes()).hexdigest()
+    if digest != record["sha256"]:
+        raise ValueError(f"{tensors}: SHA256 {digest[:16]}... does not match {record['sha256'][:16]}... "
+                         f"recorded in {meta.name}: the file is damaged or was replaced; restore it "
+                         "(git checkout -- weights/) before sampling")
+    state = load_file(str(tensors))
+    spec, prior = record["spec"], record["model"]["prior"]
+    d = state["net.4.bias"].numel()
+    hidden = state["net.0.bias"].numel()
+    if spec["dataset"] in ("faces", "tfd"):
+        G = tfd_G(d_data=d, d_z=prior["d_z"], hidden=hidden)
+    else:
+        G = paper_G(d_data=d, d_z=prior["d_z"], hidden=hidden)
+    G.load_state_dict(state)
+    return GAN(G, None, Noise(prior["d_z"], prior["kind"])), record
+
