@@ -30,7 +30,7 @@ NB ?= $(addsuffix .ipynb,$(TOC_NOTEBOOKS))
 QUICK_CELL_TIMEOUT ?= 600
 FULL_CELL_TIMEOUT  ?= 86400
 
-.PHONY: help venv .venv test unit nbval book lab reproduce bench clean
+.PHONY: help venv .venv test unit nbval book lab reproduce bench faults clean
 
 help:
 	@echo "make book       build the HTML site into _build/html/ (stored outputs, no execution)"
@@ -39,6 +39,7 @@ help:
 	@echo "make lab        JupyterLab on the notebooks"
 	@echo "make reproduce  re-run every chapter in full mode, store its outputs (NB=notebooks/x.ipynb for one)"
 	@echo "make bench      timing benchmarks (bench/bench.py)"
+	@echo "make faults     kill -9 training at KILLS=24 moments; resumed runs must equal the uninterrupted one"
 	@echo "make venv       only create .venv and install"
 	@echo "make clean      remove _build/ and caches (keeps .venv and runs/)"
 
@@ -107,6 +108,11 @@ reproduce: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench.py
+
+# kill -9 a training at KILLS moments, resume each, compare with an uninterrupted run bit for bit
+KILLS ?= 24
+faults: $(STAMP)
+	$(PY) bench/fault_injection.py --kills $(KILLS)
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

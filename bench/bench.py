@@ -19,7 +19,8 @@ from plain_loop import plain_loop  # noqa: E402
 
 from ganbook import nets  # noqa: E402
 from ganbook.metrics import parzen_protocol  # noqa: E402
-from ganbook.train import Recipe, Trainer  # noqa: E402
+from ganbook.models import GAN  # noqa: E402
+from ganbook.train import Recipe, Run, Trainer  # noqa: E402
 
 
 def best_of(fn, repeats=3):
@@ -72,7 +73,7 @@ def main(iterations=150):
     print(f"torch {torch.__version__}, {threads} threads; torch.mm fp32 peak {peak:.1f} GFLOP/s")
     print(f"plain PyTorch loop (alternating, k=1):  {plain:7.1f} it/s")
     for update in ("alternating", "simultaneous"):
-        T = Trainer(nets.paper_G(), nets.paper_D(), x, nets.Noise(100), Recipe(update=update))
+        T = Trainer(Run(GAN(nets.paper_G(), nets.paper_D(), nets.Noise(100)), x, Recipe(update=update)))
         T.train(iterations=10, progress=False, checkpoint=False)
         ours = iterations / best_of(lambda: T.train(iterations=iterations, progress=False,
                                                     checkpoint=False))

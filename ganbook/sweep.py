@@ -2,8 +2,10 @@
 
 Each variant is the authors' recipe (``paper``) or the book's (``book``) with one change,
 so a difference in the collapse rate is that change's doing.  A run is checked every
-``check_every`` iterations with :func:`ganbook.collapse.collapse_stats`; a run that stays
-collapsed for ``stop_after`` checks in a row is stopped there and counted as collapsed.
+``check_every`` iterations with :func:`ganbook.collapse.collapse_stats` and counted as
+collapsed if it is at the end of its budget (runs with the paper's initialisation meet
+the definition early and can spread out again, so no run is stopped early unless
+``stop_after`` checks in a row say so).
 Results: ``out/VARIANT/seedS/result.json`` (+ ``metrics.csv``, a final sample grid).
 
     python -m ganbook sweep paper book --seeds 0-7 --epochs 5
@@ -17,7 +19,8 @@ import numpy as np
 import torch
 
 from . import experiments as E
-from .collapse import collapse_stats
+from .checkpoint import write_metrics
+from .collapse import collapse_stats, is_collapsed
 from .files import atomic_write_text
 
 PAPER = dict(E.PAPER_RECIPE, noise="uniform")
@@ -39,7 +42,7 @@ VARIANTS = {
 }
 
 
-def run(variant, seed, out="runs/sweep", epochs=5, check_every=250, stop_after=3,
+def run(variant, seed, out="runs/sweep", epochs=5, check_every=250, stop_after=None,
         splits=None, progress=False):
     """One (variant, seed) run; returns (and writes) its result dict."""
     from .plots import save_grid
@@ -48,7 +51,7 @@ def run(variant, seed, out="runs/sweep", epochs=5, check_every=250, stop_after=3
     folder = Path(out) / variant / f"seed{seed}"
     checks, streak, first = [], 0, None
     parzen = E.valid_parzen()
-    while T.epoch < epochs and streak < stop_after:
+    while T.epoch < epochs and (stop_after is None or streak < stop_after):
         T.train(iterations=check_every, epochs=epochs, on_epoch=[parzen], log_every=50,
                 progress=progress, checkpoint=False)
         st = collapse_stats(T.G, T.D, T.noise)
@@ -63,13 +66,12 @@ def run(variant, seed, out="runs/sweep", epochs=5, check_every=250, stop_after=3
     last_parzen = next(r["valid_parzen"] for r in reversed(T.history) if "valid_parzen" in r)
     res = {"variant": variant, "seed": seed, "build": kw, "epochs_budget": epochs,
            "iterations": T.iteration, "epoch": T.epoch, "train_minutes": T.wall / 60,
-           "collapsed": checks[-1]["collapsed"], "stopped_early": streak >= stop_after,
+           "collapsed": checks[-1]["collapsed"],
+           "stopped_early": stop_after is not None and streak >= stop_after,
            "collapse_iteration": first, "valid_parzen": last_parzen, "checks": checks}
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / "result.json", json.dumps(res, indent=1))
-    keys = list(dict.fromkeys(k for row in T.history for k in row))
-    atomic_write_text(folder / "metrics.csv", "\n".join(
-        [",".join(keys)] + [",".join(str(r.get(k, "")) for k in keys) for r in T.history]) + "\n")
+    write_metrics(folder, T.history)
     save_grid(E.samples(T.G, 100, T.noise), (28, 28), 10, folder / "samples.png")
     return res
 
