@@ -108,6 +108,7 @@ reproduce: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench.py
+	$(PY) bench/time_to_quality.py
 
 # kill -9 a training at KILLS moments, resume each, compare with an uninterrupted run bit for bit
 KILLS ?= 24

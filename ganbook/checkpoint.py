@@ -124,9 +124,10 @@ def write_config(folder, config):
     _write(Path(folder) / "config.json", (json.dumps(config, indent=1) + "\n").encode(), "config")
 
 
-def write_metrics(folder, history):
+def write_metrics(folder, history, name="metrics.csv"):
+    """The logged rows as CSV (one column per field any row has), written atomically."""
     if not history:
         return
     keys = list(dict.fromkeys(k for row in history for k in row))
     lines = [",".join(keys)] + [",".join(str(r.get(k, "")) for k in keys) for r in history]
-    _write(Path(folder) / "metrics.csv", ("\n".join(lines) + "\n").encode(), "metrics")
+    _write(Path(folder) / name, ("\n".join(lines) + "\n").encode(), "metrics")

@@ -92,8 +92,9 @@ def run_many(variants, seeds, worker=0, workers=1, **kw):
 
 
 def summary(out="runs/sweep"):
-    """{variant: {'runs', 'collapsed', 'rate', 'parzen_ok' (mean valid Parzen of the
-    runs that did not collapse), 'results'}} from the result files."""
+    """{variant: {'runs', 'collapsed' (at the end of the budget), 'ever' (at any check),
+    'rate', 'parzen_ok' (mean valid Parzen of the runs not collapsed at the end),
+    'results'}} from the result files."""
     table = {}
     for f in sorted(Path(out).glob("*/seed*/result.json")):
         r = json.loads(f.read_text())
@@ -101,8 +102,12 @@ def summary(out="runs/sweep"):
         t["results"].append(r)
     for v, t in table.items():
         rs = t["results"]
+        for r in rs:   # the definition of ganbook.collapse, applied to the recorded checks
+            flags = [is_collapsed(c["D_G_z_eval"], c["G_sd"]) for c in r["checks"]]
+            r["collapsed"], r["ever_collapsed"] = flags[-1], any(flags)
         ok = [r["valid_parzen"] for r in rs if not r["collapsed"]]
         t.update(runs=len(rs), collapsed=sum(r["collapsed"] for r in rs),
+                 ever=sum(r["ever_collapsed"] for r in rs),
                  rate=sum(r["collapsed"] for r in rs) / len(rs),
                  parzen_ok=float(np.mean(ok)) if ok else math.nan)
     return {v: table[v] for v in VARIANTS if v in table}
@@ -110,7 +115,38 @@ def summary(out="runs/sweep"):
 
 def table(summary_):
     """The summary as text: one line per variant."""
-    lines = [f"{'variant':<24}{'runs':>5}{'collapsed':>10}{'rate':>7}  valid Parzen (not collapsed)"]
+    lines = [f"{'variant':<24}{'runs':>5}{'collapsed':>10}{'rate':>7}{'ever':>6}  valid Parzen (not collapsed)"]
     for v, t in summary_.items():
-        lines.append(f"{v:<24}{t['runs']:>5}{t['collapsed']:>10}{t['rate']:>7.0%}  {t['parzen_ok']:.1f}")
+        lines.append(f"{v:<24}{t['runs']:>5}{t['collapsed']:>10}{t['rate']:>7.0%}{t['ever']:>6}  "
+                     f"{t['parzen_ok']:.1f}")
     return "\n".join(lines)
+
+
+def trace(variant, seed, out="runs/sweep/trace", iterations=2500, n_z=200, dense=500, splits=None):
+    """The first ``iterations`` of a run logged at every step: the step's statistics
+    (losses, D(x), D(G(z)), gradient norms of D and G) and, on a fixed batch of z, the
+    range of G's output pre-activations (max |a|) and their spread across z (sd over z,
+    mean over pixels) at every step of the first ``dense`` and every 10th after, and the
+    collapse statistics every 50 steps.  -> ``out``/VARIANT-seedS.csv"""
+    kw = dict(VARIANTS[variant])
+    T = E.build("mnist", seed=seed, splits=splits, **kw)
+    z = T.model.sample_z(n_z, torch.Generator().manual_seed(99))
+
+    @torch.no_grad()
+    def preact(t):
+        if t.iteration > dense and t.iteration % 10:
+            return None
+        a = t.G.net[:-1](z)                  # paper_G: Linear ... Linear, then the sigmoid
+        return {"preact_max": a.abs().max().item(), "preact_sd_z": a.std(0).mean().item()}
+
+    def stats(t):
+        st = collapse_stats(t.G, t.D, t.noise)
+        return {"D_G_z_eval": st["D_G_z_eval"], "G_sd": st["G_sd"]}
+    T.train(iterations=iterations, log_every=1, every=[(1, preact), (50, stats)], progress=False,
+            checkpoint=False)
+    rows = {}
+    for r in T.history:                      # one row per iteration
+        rows.setdefault(r["iteration"], {}).update(r)
+    path = Path(out) / f"{variant}-seed{seed}.csv"
+    write_metrics(path.parent, list(rows.values()), path.name)
+    return path
