@@ -163,6 +163,18 @@ def D_star_logit(p_data, p_g):
         return np.log(np.asarray(p_data, dtype=np.float64)) - np.log(np.asarray(p_g, dtype=np.float64))
 
 
+def G_loss_at(p_data, p_g, p_g0, dx, kind="non_saturating"):
+    """What a G step minimises with D frozen at D*_0 = p_data / (p_data + p_g0):
+    E_{p_g}[-log D*_0] ('non_saturating') or E_{p_g}[log(1 - D*_0)] ('saturating').
+
+    At p_g = p_g0 their gradients in p_g's parameters are those of KL(p_g || p_data)
+    - 2 JSD and of 2 JSD = C(G) + log 4 (Arjovsky & Bottou 2017, Theorem 2.5).
+    """
+    a = D_star_logit(p_data, p_g0)
+    f = np.logaddexp(0, -a) if kind == "non_saturating" else -np.logaddexp(0, a)
+    return float(np.sum(np.asarray(p_g) * f) * dx)
+
+
 def V_logit(a, p_data, p_g, dx=None, tol=TOL):
     """V(D, G) of Eq. 3 for D = sigmoid(a), given D's logit a (as the nets output it).
 

@@ -326,3 +326,20 @@ def test_jsd_of_equal_densities_is_not_negative():
     x, dx = T.grid(0, 8, 801)
     p = T.normalise(T.gaussian(x, 4.0, 0.5), dx)
     assert T.jsd(p, p, dx=dx) == 0.0 and not math.copysign(1, T.jsd(p, p, dx=dx)) < 0
+
+
+@pytest.mark.parametrize("mu0", [1.0, 3.0, 5.0])
+def test_non_saturating_step_descends_KL_minus_2JSD(mu0):
+    """Arjovsky & Bottou 2017, Thm 2.5: with D frozen at D*_0, d/dmu E_{p_g}[-log D*_0] =
+    d/dmu [KL(p_g||p_data) - 2 JSD] at p_g = p_g0; the saturating loss gives d/dmu 2 JSD."""
+    x, dx = T.grid(-6, 14, 4001)
+    p = T.normalise(0.5 * T.gaussian(x, 2.0, 0.5) + 0.5 * T.gaussian(x, 6.0, 0.5), dx)
+    q = lambda mu: T.normalise(T.gaussian(x, mu, 1.0), dx)
+    h = 1e-4
+    d = lambda f: (f(mu0 + h) - f(mu0 - h)) / (2 * h)
+    ns = d(lambda mu: T.G_loss_at(p, q(mu), q(mu0), dx))
+    sat = d(lambda mu: T.G_loss_at(p, q(mu), q(mu0), dx, "saturating"))
+    target = d(lambda mu: T.kl(q(mu), p, dx=dx) - 2 * T.jsd(p, q(mu), dx=dx))
+    assert ns == pytest.approx(target, abs=1e-6)
+    assert sat == pytest.approx(d(lambda mu: 2 * T.jsd(p, q(mu), dx=dx)), abs=1e-6)
+    assert abs(ns - sat) > 0.05      # the two steps really do differ away from p_g = p_data
