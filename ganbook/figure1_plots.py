@@ -1,0 +1,123 @@
+"""Figure 1 of the paper, drawn: the panels (a)-(d) in the paper's styling, the JSD curve
+and the JSHTML animation, from :class:`ganbook.figure1.Snapshot` measurements.
+
+    p_data black dotted, p_g green solid, D blue dashed; below, the z line and x = G(z).
+"""
+import numpy as np
+
+from .nets import Noise
+
+# -- drawing: the paper's styling ------------------------------------------------------
+
+def _z_to_x(z, kind, xlim, reverse=False):
+    """Where z sits on the drawn z line: p_z's range laid under the middle 90% of xlim,
+    right to left if ``reverse`` (for a decreasing G, so that the arrows do not cross)."""
+    lo, hi = Noise.SUPPORT[kind]
+    a, b = xlim[0] + 0.05 * (xlim[1] - xlim[0]), xlim[1] - 0.05 * (xlim[1] - xlim[0])
+    u = (np.asarray(z) - lo) / (hi - lo)
+    return a + (1 - u if reverse else u) * (b - a)
+
+
+def draw(ax, s, top=1.05, title=None, dstar=False, legend=False, xlim=None, before=None):
+    """One Figure-1 panel: p_data black dotted, p_g green solid, D blue dashed (and D*
+    thin if ``dstar``; the p_g of snapshot ``before`` faint); below, the z line and the
+    arrows x = G(z)."""
+    ax.clear()
+    xlim = xlim or s.view
+    if before is not None:
+        ax.plot(before.x, before.p_g, "-", color="green", lw=1, alpha=0.35, label="$p_g$ before")
+    zy = -0.32 * top
+    ax.plot(s.x, s.p_data, ":", color="black", lw=2, label="$p_{data}$")
+    ax.plot(s.x, s.p_g, "-", color="green", lw=2, label="$p_g$ (KDE)")
+    ax.plot(s.x, s.D, "--", color="blue", lw=2, label="$D(x)$")
+    if dstar:
+        ax.plot(s.x, s.D_star, "-", color="blue", lw=1, alpha=0.4, label="$D^*(x)$")
+    ax.plot(xlim, [0, 0], color="black", lw=1)
+    ax.plot(xlim, [zy, zy], color="black", lw=1)
+    reverse = s.Gz[-1] < s.Gz[0]
+    zx = _z_to_x(s.z, s.noise, xlim, reverse)
+    ax.plot(zx, np.full_like(zx, zy), "|", color="black", ms=6)
+    ax.quiver(zx, np.full_like(zx, zy), s.Gz - zx, np.full_like(zx, -zy), angles="xy",
+              scale_units="xy", scale=1, width=0.003, headwidth=4, headlength=5, color="black")
+    ax.text(xlim[0], 0.03 * top, "x", fontsize=9)
+    ax.text(xlim[0], zy + 0.03 * top, "z (drawn right to left)" if reverse else "z", fontsize=8)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(zy - 0.06 * top, top)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=9)
+    if legend:
+        ax.legend(loc="upper left", fontsize=7, frameon=False)
+    return ax
+
+
+def top_of(snaps):
+    """A shared y limit: room for D (<= 1) and p_data; a spiky early p_g is cut off."""
+    return max(1.05, 1.25 * max(s.p_data.max() for s in snaps))
+
+
+def figure1(snaps, titles, dstar=(False, True, False, False), before=(None, None, 1, None)):
+    """The four panels (a)-(d) side by side; ``before[i]`` = j draws panel j's p_g faintly
+    in panel i (by default (b)'s in (c), to show where G moved)."""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(snaps), figsize=(3.9 * len(snaps), 3.4))
+    top = top_of(snaps)
+    legend = {}
+    for i, (ax, s, t) in enumerate(zip(np.atleast_1d(axes), snaps, titles)):
+        draw(ax, s, top, t, dstar=dstar[i], before=None if before[i] is None else snaps[before[i]])
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, h)
+    fig.legend(legend.values(), legend.keys(), loc="lower center", ncol=len(legend),
+               frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def draw_jsd(ax, iterations, jsd, now=None):
+    """JSD(p_data || p_g) against iteration, log scale, with log 2 (disjoint) marked."""
+    ax.clear()
+    ax.plot(iterations, jsd, color="green", lw=1.5)
+    if now is not None:
+        ax.plot([iterations[now]], [jsd[now]], "o", color="green")
+    ax.axhline(np.log(2), color="gray", lw=0.8, ls=":")
+    ax.set_yscale("log")
+    ax.set_ylim(min(1e-3, 0.8 * min(jsd)), 1.0)
+    ax.set_xlabel("iteration (G updates)", fontsize=8)
+    ax.set_ylabel("JSD($p_{data}$ || $p_g$)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    return ax
+
+
+def animation(snaps, dpi=60, fps=6):
+    """Matplotlib FuncAnimation of the run: a Figure-1 panel and the JSD curve per snapshot."""
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
+    fig, (ax, ax_j) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=dpi,
+                                   gridspec_kw=dict(width_ratios=[2.2, 1]))
+    top = top_of(snaps)
+    its = [s.iteration for s in snaps]
+    js = [s.jsd for s in snaps]
+
+    def frame(i):
+        s = snaps[i]
+        draw(ax, s, top, f"iteration {s.iteration}: JSD = {s.jsd:.3f}, "
+             f"max|D - 1/2| = {s.max_D_half:.2f}", legend=True)
+        draw_jsd(ax_j, its, js, now=i)
+
+    frame(0)
+    fig.tight_layout()
+
+    anim = FuncAnimation(fig, frame, frames=len(snaps), interval=1000 / fps)
+    plt.close(fig)
+    return anim
+
+
+def animation_html(snaps, dpi=60, fps=6):
+    """The animation as self-contained JS/HTML (plays in Jupyter and in the built book);
+    frames are PNGs at ``dpi`` whatever ``savefig.dpi`` says."""
+    import matplotlib
+    with matplotlib.rc_context({"savefig.dpi": dpi}):
+        return animation(snaps, dpi, fps).to_jshtml(default_mode="once")
