@@ -43,11 +43,11 @@ VARIANTS = {
 
 
 def run(variant, seed, out="runs/sweep", epochs=5, check_every=250, stop_after=None,
-        splits=None, progress=False):
+        splits=None, progress=False, dataset="mnist"):
     """One (variant, seed) run; returns (and writes) its result dict."""
     from .plots import save_grid
     kw = dict(VARIANTS[variant])
-    T = E.build("mnist", seed=seed, splits=splits, **kw)
+    T = E.build(dataset, seed=seed, splits=splits, **kw)
     folder = Path(out) / variant / f"seed{seed}"
     checks, streak, first = [], 0, None
     parzen = E.valid_parzen()
@@ -64,7 +64,7 @@ def run(variant, seed, out="runs/sweep", epochs=5, check_every=250, stop_after=N
     if not T.history or "valid_parzen" not in T.history[-1]:
         parzen(T)
     last_parzen = next(r["valid_parzen"] for r in reversed(T.history) if "valid_parzen" in r)
-    res = {"variant": variant, "seed": seed, "build": kw, "epochs_budget": epochs,
+    res = {"variant": variant, "seed": seed, "dataset": dataset, "build": kw, "epochs_budget": epochs,
            "iterations": T.iteration, "epoch": T.epoch, "train_minutes": T.wall / 60,
            "collapsed": checks[-1]["collapsed"],
            "stopped_early": stop_after is not None and streak >= stop_after,
@@ -72,7 +72,8 @@ def run(variant, seed, out="runs/sweep", epochs=5, check_every=250, stop_after=N
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / "result.json", json.dumps(res, indent=1))
     write_metrics(folder, T.history)
-    save_grid(E.samples(T.G, 100, T.noise), (28, 28), 10, folder / "samples.png")
+    side = int(round(T.p_data.shape[1] ** 0.5))
+    save_grid(E.samples(T.model, 100), (side, side), 10, folder / "samples.png")
     return res
 
 

@@ -1,0 +1,34 @@
+"""ganbook.sweep on the synthetic data set: a run's record, the summary and its table."""
+import json
+
+from ganbook import sweep
+from ganbook.cli import main
+
+
+def test_sweep_run_records_checks_and_the_summary_applies_the_definition(tmp_path, capsys):
+    for v in ("paper", "book"):
+        r = sweep.run(v, 0, out=tmp_path, epochs=5, check_every=8, dataset="fake")  # m=100: 4.8 steps an epoch
+        assert r["iterations"] == 24 and len(r["checks"]) == 3
+        rec = json.loads((tmp_path / v / "seed0" / "result.json").read_text())
+        assert rec["build"] == sweep.VARIANTS[v] and rec["dataset"] == "fake"
+        assert (tmp_path / v / "seed0" / "samples.png").exists()
+    # a record whose last check meets the definition counts as collapsed, whatever it says
+    f = tmp_path / "book" / "seed0" / "result.json"
+    rec = json.loads(f.read_text())
+    rec["collapsed"] = False
+    rec["checks"][-1].update(D_G_z_eval=0.01, G_sd=0.01)
+    f.write_text(json.dumps(rec))
+    s = sweep.summary(tmp_path)
+    assert list(s) == ["paper", "book"]
+    assert s["book"]["collapsed"] == 1 and s["book"]["rate"] == 1.0 and s["book"]["ever"] >= 1
+    main(["sweep", "--summary", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "book" in out and "100%" in out
+
+
+def test_paper_variant_is_the_authors_recipe():
+    assert sweep.VARIANTS["paper"] == {"G_init": "paper", "update": "simultaneous",
+                                       "bias_clip": 1e-7, "noise": "uniform"}
+    for name, kw in sweep.VARIANTS.items():   # every variant is one change from its base
+        base = sweep.VARIANTS["paper" if name.startswith("paper") else "book"]
+        assert len({k for k in set(kw) | set(base) if kw.get(k) != base.get(k)}) <= 1, name
