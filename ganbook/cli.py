@@ -92,7 +92,7 @@ def cmd_sample(a):
 
 def cmd_parzen(a):
     from . import experiments as E
-    res = E.parzen_run(a.run, n_samples=a.samples)
+    res = E.parzen_run(a.run, n_samples=a.samples, checkpoint=a.checkpoint)
     print(f"{a.run}: {res}")
 
 
@@ -172,6 +172,8 @@ def main(argv=None):
     z = sub.add_parser("parzen", help="the paper's Parzen protocol on a trained run")
     z.add_argument("run")
     z.add_argument("--samples", type=int, default=10000)
+    z.add_argument("--checkpoint", choices=["best", "last"], default="best",
+                   help="G at the best validation Parzen (the run's best-G, if kept) or the last")
     z.set_defaults(fn=cmd_parzen)
     b = sub.add_parser("baselines", help="Parzen of real held-out data and k-means centroids")
     b.add_argument("dataset")

@@ -134,7 +134,9 @@ def valid_parzen(n_samples=10000, n_valid=1000, every=1):
 
 
 def epoch_callbacks(trainer, parzen_every=1, grid_every=1):
-    """Per-epoch: valid Parzen (logged) and a PNG grid of 100 samples in ``out``."""
+    """Per-epoch: valid Parzen (logged), G's weights when that estimate is the best so far
+    (``out``/best-G, as the authors' per-epoch saves allowed choosing by validation), and a
+    PNG grid of 100 samples in ``out``."""
     from .plots import save_grid
     side = int(round(trainer.p_data.shape[1] ** 0.5))
 
@@ -142,7 +144,23 @@ def epoch_callbacks(trainer, parzen_every=1, grid_every=1):
         if t.out is not None and int(t.epoch) % grid_every == 0:
             save_grid(samples(t.model, 100), (side, side), 10,
                       Path(t.out) / "samples" / f"epoch{int(t.epoch):04d}.png")
-    return [valid_parzen(every=parzen_every), grids]
+    return [valid_parzen(every=parzen_every), keep_best, grids]
+
+
+def keep_best(t):
+    """An on_epoch callback after :func:`valid_parzen`: export G to ``out``/best-G when the
+    row just logged holds the best validation Parzen of the run (read from the history, so
+    a resumed run keeps the same best)."""
+    from . import weights
+    if t.out is None or not t.history or "valid_parzen" not in t.history[-1]:
+        return None
+    v = [r["valid_parzen"] for r in t.history if "valid_parzen" in r]
+    if v[-1] >= max(v):
+        weights.export(t, Path(t.out) / BEST, valid_parzen=v[-1], valid_sigma=t.history[-1]["valid_sigma"])
+    return None
+
+
+BEST = "best-G"   # in a run folder: G at the epoch of the best validation Parzen
 
 
 def load_generator(path):
@@ -165,13 +183,24 @@ def load_run(run, splits=None):
     return T.load()
 
 
-def parzen_run(run, n_samples=10000, splits=None):
-    """The paper's Parzen protocol on a run; the result is also written to run/parzen.json."""
+def parzen_run(run, n_samples=10000, splits=None, checkpoint="best"):
+    """The paper's Parzen protocol on a run; the result is also written to run/parzen.json.
+
+    ``checkpoint='best'``: G at the epoch of the best validation Parzen (``run``/best-G,
+    chosen on validation data only), if the run kept one; 'last': the last checkpoint.
+    """
+    from . import weights
     T = load_run(run, splits)
-    dataset = T.run.spec["dataset"]
-    res = _protocol(dataset, samples(T.model, n_samples), T.run.valid, T.run.test)
-    row = asdict(res) | {"iteration": T.iteration, "epoch": T.epoch, "train_minutes": T.wall / 60,
-                         "dataset": dataset, "recipe": T.recipe.to_dict()}
+    dataset, model = T.run.spec["dataset"], T.model
+    chosen = {"checkpoint": "last", "iteration": T.iteration, "epoch": T.epoch,
+              "train_minutes": T.wall / 60}
+    if checkpoint == "best" and (Path(run) / f"{BEST}.json").exists():
+        model, rec = weights.load(Path(run) / BEST)
+        chosen = {"checkpoint": "best by validation Parzen", "iteration": rec["iteration"],
+                  "epoch": rec["epoch"], "train_minutes": rec["train_minutes"],
+                  "valid_parzen": rec["valid_parzen"], "last_epoch": T.epoch}
+    res = _protocol(dataset, samples(model, n_samples), T.run.valid, T.run.test)
+    row = asdict(res) | chosen | {"dataset": dataset, "recipe": T.recipe.to_dict()}
     if dataset in FACES:
         from .faces import label
         row |= {"label": label(dataset)}
@@ -234,8 +263,10 @@ def table1(runs=("runs/mnist", "runs/faces"),
         r = json.loads(p.read_text())
         d = r.get("dataset", "mnist")
         sigma = f"sigma={r['sigma']:.3f}" if "sigma" in r else "sigma per fold"
+        best = " (best valid)" if r.get("checkpoint", "last") != "last" else ""
         lines.append(line(f"Adversarial nets, ours ({Path(run).name})", f"{r['mean']:.0f} ± {r['se']:.0f}",
-                          d, f"measured{where(d)}, {sigma}, {r['train_minutes']:.0f} min"))
+                          d, f"measured{where(d)}, epoch {r['epoch']:.0f}{best}, "
+                             f"{r['train_minutes']:.0f} min, {sigma}"))
     for b in [baselines] if isinstance(baselines, (str, Path)) else baselines:
         if Path(b).exists():
             for name, r in json.loads(Path(b).read_text()).items():

@@ -37,9 +37,16 @@ def test_train_resume_parzen_table1_end_to_end(tmp_path, monkeypatch, capsys):
     main(["train", "mnist", "--out", str(run), "--iterations", "3", "--resume"])
     assert "resumed" in capsys.readouterr().out
     assert sorted(p.name for p in (run / "samples").iterdir())[:1] == ["epoch0001.png"]
-    main(["parzen", str(run), "--samples", "500"])
+    main(["parzen", str(run), "--samples", "500", "--checkpoint", "last"])
     r = json.loads((run / "parzen.json").read_text())
     assert r["iteration"] == 7 and r["n_samples"] == 500 and r["n_test"] == 100
+    assert r["checkpoint"] == "last"
+    # by default: G at the epoch of the best validation Parzen (here the only whole epoch)
+    main(["parzen", str(run), "--samples", "500"])
+    r = json.loads((run / "parzen.json").read_text())
+    best = json.loads((run / "best-G.json").read_text())
+    assert r["checkpoint"] == "best by validation Parzen" and r["iteration"] == 6 == best["iteration"]
+    assert r["valid_parzen"] == best["valid_parzen"] and r["last_epoch"] == 7 / 6
     assert r["n_valid"] == 200 and r["sigma"] in r["sigmas"]
     main(["table1", str(run), "--baselines", str(tmp_path / "none.json")])
     out = capsys.readouterr().out

@@ -266,7 +266,9 @@ def test_cli_faces_train_resume_parzen_baselines_table1(small_archs, tiny_data, 
     assert json.loads((run / "config.json").read_text())["spec"]["arch"] == "wide"
     main(["train", "faces", "--out", str(run), "--iterations", "2", "--resume"])   # arch from config
     assert "resumed" in capsys.readouterr().out
-    main(["parzen", str(run), "--samples", "200"])
+    main(["parzen", str(run), "--samples", "200"])       # G of the best validation epoch
+    assert json.loads((run / "parzen.json").read_text())["iteration"] == 3
+    main(["parzen", str(run), "--samples", "200", "--checkpoint", "last"])
     r = json.loads((run / "parzen.json").read_text())
     assert r["dataset"] == "faces" and r["label"] == faces.FER2013_LABEL and r["iteration"] == 5
     assert r["n_valid"] == 120                     # sigma on the whole PublicTest, as TFD's valid
