@@ -115,9 +115,31 @@ def animation(snaps, dpi=60, fps=6):
     return anim
 
 
+# The animation's buttons, drawn with plain characters instead of matplotlib's Font Awesome
+# icons, which come from a CDN: the page then needs no other host (and no icon font).
+BUTTON_GLYPHS = {"fa-minus": "\u2212", "fa-plus": "+", "fa-fast-backward": "\u25c0\u25c0",
+                 "fa-step-backward": "|\u25c0", "fa-play fa-flip-horizontal": "\u25c0",
+                 "fa-pause": "\u2016", "fa-play": "\u25b6", "fa-step-forward": "\u25b6|",
+                 "fa-fast-forward": "\u25b6\u25b6"}
+
+
+def offline_buttons(html):
+    """matplotlib's JSHTML without its Font Awesome stylesheet link, each icon replaced by
+    a glyph; raises if an icon is left that the table does not know."""
+    import re
+    html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
+    def glyph(m):
+        g = BUTTON_GLYPHS.get(m.group(1).strip())
+        return m.group(0) if g is None else f'<span class="anim-glyph">{g}</span>'
+    html = re.sub(r'<i class="fa ([a-z -]+)"></i>', glyph, html)
+    if 'class="fa ' in html or "font-awesome" in html:
+        raise ValueError("an animation icon is left that BUTTON_GLYPHS does not replace")
+    return html
+
+
 def animation_html(snaps, dpi=60, fps=6):
-    """The animation as self-contained JS/HTML (plays in Jupyter and in the built book);
-    frames are PNGs at ``dpi`` whatever ``savefig.dpi`` says."""
+    """The animation as self-contained JS/HTML (plays in Jupyter and in the built book, with
+    no request to another host); frames are PNGs at ``dpi`` whatever ``savefig.dpi`` says."""
     import matplotlib
     with matplotlib.rc_context({"savefig.dpi": dpi}):
-        return animation(snaps, dpi, fps).to_jshtml(default_mode="once")
+        return offline_buttons(animation(snaps, dpi, fps).to_jshtml(default_mode="once"))

@@ -201,3 +201,16 @@ def test_figure_and_animation_have_one_panel_and_frame_per_snapshot(run):
     anim = F.animation(snaps[:3], dpi=30)
     html = anim.to_jshtml()
     assert html.count("data:image/png;base64") == 3
+
+
+def test_animation_html_needs_no_other_host(run):
+    import re
+    import matplotlib
+    matplotlib.use("Agg")
+    _, snaps = run
+    html = F.animation_html(snaps[:2], dpi=30)
+    assert html.count("data:image/png;base64") == 2
+    assert not re.search(r"(src|href)=\"https?://", html) and 'class="fa ' not in html
+    assert html.count('class="anim-glyph"') == 9          # every button has its glyph
+    with pytest.raises(ValueError, match="BUTTON_GLYPHS"):
+        F.offline_buttons('<button><i class="fa fa-repeat"></i></button>')

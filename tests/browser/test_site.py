@@ -5,8 +5,9 @@ loaded, no local file missing), and the Figure-1 chapter's animation (matplotlib
 stored in the notebook) must be there and play.
 
 Only the site's own files are served (from _build/html on 127.0.0.1); requests to any other
-host (the CDN copies of MathJax, require.js and the widget manager that the theme links to)
-are blocked and listed, so the test neither needs nor waits for a network.
+host are blocked, so the test neither needs nor waits for a network. Formulas must be
+typeset by the site's own MathJax, and no page may ask another host for anything but the
+widget manager's scripts (see WIDGET_JS).
 """
 import re
 from pathlib import Path
@@ -19,6 +20,11 @@ from jlab import wait_until
 REPO = Path(__file__).resolve().parents[2]
 FIG1 = "notebooks/figure1"
 PLACEHOLDER = "this page is a placeholder"      # the text of a chapter not yet written
+
+# The scripts myst-nb links for rendering saved widget state (require.js and the Jupyter
+# widget manager) still come from a CDN: the one kind of request to another host the site
+# may make. Everything else (MathJax, fonts, the animation's buttons) is local.
+WIDGET_JS = ("require.js", "@jupyter-widgets/html-manager")
 
 # Output of a failed cell or a broken directive, as myst-nb and docutils render them.
 ERROR_SELECTORS = [".output.traceback", ".output.error", ".system-message", ".problematic"]
@@ -89,8 +95,19 @@ def test_page_renders(site, page, out_dir, page_path):
     broken = [i for i in imgs if i["w"] == 0 and not i["id"].startswith("_anim_img")]
     assert not broken, f"{page_path}: images that did not load: {broken}"
     assert not failures, f"{page_path}: local files missing or failing: {failures}"
+
+    # Formulas: MathJax is served by the site itself, so with other hosts blocked every
+    # formula must still be typeset, and no raw TeX delimiter may be left in the text.
+    n_math = page.locator("span.math, div.math").count()
+    if n_math:
+        wait_until(lambda: page.locator("span.math mjx-container, div.math mjx-container").count()
+                   >= n_math, 30, f"MathJax to typeset all {n_math} formulas")
+    raw = re.search(r"\\\(|\\\[", page.locator("main").inner_text())
+    assert raw is None, f"{page_path}: raw TeX left on the page: {raw.group(0)!r}"
+    other = [u for u in blocked if not any(w in u for w in WIDGET_JS)]
+    assert not other, f"{page_path}: requests to other hosts: {other}"
     if blocked:
-        print(f"{page_path}: blocked {len(blocked)} request(s) to other hosts: "
+        print(f"{page_path}: blocked {len(blocked)} widget-manager request(s): "
               f"{sorted({urlparse(u).netloc for u in blocked})}")
     if page_path == toc_pages()[0]:
         page.screenshot(path=str(out_dir / "site-home.png"), full_page=True)
@@ -116,6 +133,9 @@ def test_figure1_animation_plays(site, page, out_dir):
                "the animation's first frame")
     n_frames = int(slider.get_attribute("max")) + 1
     assert n_frames >= 2, f"the animation has {n_frames} frame(s)"
+    glyphs = anim.locator("button .anim-glyph")
+    assert glyphs.count() == 9 and anim.locator("i.fa").count() == 0, "the buttons lost their icons"
+    assert all(g.strip() for g in glyphs.all_inner_texts())
     anim.locator("button[title='First frame']").click()
     src0, frame0 = img.get_attribute("src"), slider.input_value()
     page.screenshot(path=str(out_dir / "site-figure1-animation-start.png"))
