@@ -1,0 +1,97 @@
+"""The measures that replaced Parzen, computed in a classifier's feature space.
+
+With p(y|x) a classifier's softmax and phi(x) its penultimate features:
+
+  Inception Score (Salimans et al. 2016):  IS = exp( E_x KL(p(y|x) || p(y)) ),  p(y) = E_x p(y|x);
+      k classes predicted one-hot and equally often give IS = k; mean +- sd over ``splits``.
+  Frechet distance (Heusel et al. 2017), Gaussians N(mu_r, S_r), N(mu_g, S_g) fitted to phi:
+      FD = ||mu_r - mu_g||^2 + Tr(S_r + S_g - 2 (S_r S_g)^(1/2)).
+  k-NN manifolds (k = 3): B_i = ball around real phi_i of radius NND_k(phi_i), the distance
+  to its k-th nearest real neighbour.
+      precision (Kynkaanniemi et al. 2019) = share of samples inside some B_i;
+      recall = share of real points inside some sample's ball (radii from the samples);
+      density (Naeem et al. 2020) = 1/(k M) sum_j sum_i 1[g_j in B_i];
+      coverage = share of real balls B_i that hold at least one sample.
+  class coverage: the histogram of predicted classes of the samples, the number of classes
+      that get any, and KL(histogram || uniform): the measurable face of mode collapse.
+
+Distances are computed in blocks (``block`` rows at a time), so 10,000 x 10,000 fits in a
+few hundred MB.  torchmetrics and prdc are the tests' oracles for these formulas.
+"""
+import math
+
+import numpy as np
+import torch
+
+from .metrics import _as_tensor, sq_distances
+
+
+def inception_score(probs, splits=10):
+    """(mean, sd) over ``splits`` equal parts of IS = exp(mean_x KL(p(y|x) || p(y)))."""
+    p = _as_tensor(probs).double()
+    scores = []
+    for part in torch.tensor_split(p, splits):
+        py = part.mean(0, keepdim=True)
+        kl = (part * (torch.log(part.clamp_min(1e-30)) - torch.log(py.clamp_min(1e-30)))).sum(1)
+        scores.append(math.exp(kl.mean().item()))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def gaussian_fit(features):
+    f = _as_tensor(features).double()
+    mu = f.mean(0)
+    c = f - mu
+    return mu, c.T @ c / (len(f) - 1)
+
+
+def frechet_distance(real, fake):
+    """FD between Gaussians fitted to two feature sets (rows are examples), in float64.
+
+    Tr((S_r S_g)^(1/2)) = sum_i sqrt(lambda_i), lambda_i the eigenvalues of
+    S_r^(1/2) S_g S_r^(1/2) (symmetric, same spectrum as S_r S_g)."""
+    mu_r, s_r = gaussian_fit(real)
+    mu_g, s_g = gaussian_fit(fake)
+    w, v = torch.linalg.eigh(s_r)
+    root = (v * w.clamp_min(0).sqrt()) @ v.T
+    lam = torch.linalg.eigvalsh(root @ s_g @ root).clamp_min(0)
+    fd = ((mu_r - mu_g) ** 2).sum() + torch.trace(s_r) + torch.trace(s_g) - 2 * lam.sqrt().sum()
+    return float(fd.clamp_min(0))
+
+
+def kth_nn_radius(x, k=3, block=2000):
+    """Distance from each row of x to its k-th nearest other row."""
+    x = _as_tensor(x)
+    sq = (x * x).sum(1)
+    return torch.cat([sq_distances(x[a:a + block], x, sq).topk(k + 1, largest=False).values[:, k]
+                      for a in range(0, len(x), block)]).sqrt()
+
+
+def _ball_counts(points, centres, radii, block=2000):
+    """For each point, how many balls (centres, radii) hold it (strictly inside)."""
+    points, centres = _as_tensor(points), _as_tensor(centres)
+    sq, r2 = (centres * centres).sum(1), radii.square()
+    return torch.cat([(sq_distances(points[a:a + block], centres, sq) < r2).sum(1)
+                      for a in range(0, len(points), block)])
+
+
+def prdc(real, fake, k=3, block=2000):
+    """{'precision', 'recall', 'density', 'coverage'} of ``fake`` against ``real`` features."""
+    r_real, r_fake = kth_nn_radius(real, k, block), kth_nn_radius(fake, k, block)
+    in_real = _ball_counts(fake, real, r_real, block)          # per sample: real balls holding it
+    in_fake = _ball_counts(real, fake, r_fake, block)
+    real_t, fake_t = _as_tensor(real), _as_tensor(fake)
+    nearest_fake = torch.cat([sq_distances(real_t[a:a + block], fake_t).min(1).values
+                              for a in range(0, len(real_t), block)])
+    return {"precision": (in_real > 0).double().mean().item(),
+            "recall": (in_fake > 0).double().mean().item(),
+            "density": in_real.double().sum().item() / (k * len(fake_t)),
+            "coverage": (nearest_fake < r_real.square()).double().mean().item()}
+
+
+def class_coverage(probs, classes=10):
+    """{'histogram', 'covered', 'kl_uniform'} of the predicted classes (argmax)."""
+    pred = _as_tensor(probs).argmax(1)
+    h = torch.bincount(pred, minlength=classes).double() / len(pred)
+    nz = h[h > 0]
+    return {"histogram": h.tolist(), "covered": int((h > 0).sum()),
+            "kl_uniform": float((nz * torch.log(nz * classes)).sum())}
