@@ -80,17 +80,18 @@ class VAE(nn.Module):
 
 
 class Classifier(nn.Module):
-    """A small convolutional MNIST classifier: conv 32 -> conv 64 -> pool -> 128 -> 10.
+    """A small convolutional MNIST classifier (225k parameters, 0.9 MB in float32):
+    conv 3x3 32 -> pool -> conv 3x3 64 -> pool -> 128 -> 10, ReLU, dropout before the head.
 
-    ``features(x)`` is the 128-d penultimate layer (for Frechet distance and the like).
+    ``features(x)`` is the 128-d penultimate layer (Frechet distance, precision/recall).
     """
 
     def __init__(self, side=28, classes=10):
         super().__init__()
         self.side = side
-        self.conv = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(),
-                                  nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten())
-        n = 64 * ((side - 4) // 2) ** 2
+        self.conv = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+                                  nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
+        n = 64 * (((side - 2) // 2 - 2) // 2) ** 2
         self.fc = nn.Sequential(nn.Linear(n, 128), nn.ReLU())
         self.head = nn.Sequential(nn.Dropout(0.5), nn.Linear(128, classes))
 

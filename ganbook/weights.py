@@ -1,6 +1,7 @@
-"""Trained generators that ship with the book: weights only, checksummed.
+"""Trained nets that ship with the book (generators, the MNIST classifier): weights only,
+checksummed.
 
-``weights/NAME.safetensors`` holds G's tensors (safetensors: no code, no pickle);
+``weights/NAME.safetensors`` holds the net's tensors (safetensors: no code, no pickle);
 ``weights/NAME.json`` says what they are (the run's spec, recipe, epoch, training
 minutes, the validation Parzen that chose the epoch) and the SHA256 of the tensor file,
 which :func:`load` checks before reading a byte of it.
@@ -25,16 +26,18 @@ def _paths(name):
 
 
 def export(trainer, name, **info):
-    """Write the trainer's G as ``name``.safetensors + ``name``.json; returns the json path."""
+    """Write the trainer's G (a GAN) or its whole model (a classifier) as ``name``.safetensors
+    + ``name``.json; returns the json path."""
     from safetensors.torch import save_file
     meta, tensors = _paths(name)
-    G = {k: v.detach().contiguous() for k, v in trainer.G.state_dict().items()}
+    net = trainer.G if hasattr(trainer.model, "G") else trainer.model
+    state = {k: v.detach().contiguous() for k, v in net.state_dict().items()}
     with atomic_path(tensors) as tmp:
-        save_file(G, str(tmp))
+        save_file(state, str(tmp))
     size = tensors.stat().st_size / 2 ** 20
     if size > MAX_MB:
         tensors.unlink()
-        raise ValueError(f"G's weights take {size:.1f} MB, over the {MAX_MB} MB a shipped model may")
+        raise ValueError(f"the weights take {size:.1f} MB, over the {MAX_MB} MB a shipped model may")
     digest = hashlib.sha256(tensors.read_bytes()).hexdigest()
     record = {"file": tensors.name, "sha256": digest, "spec": trainer.run.spec,
               "model": trainer.model.config(), "recipe": trainer.recipe.to_dict(),
@@ -45,7 +48,8 @@ def export(trainer, name, **info):
 
 
 def load(name):
-    """(GAN with G loaded and no D, record) from shipped weights, after the SHA256 check."""
+    """(model, record) from shipped weights, after the SHA256 check: a GAN with G loaded and
+    no D, or the classifier."""
     from safetensors.torch import load_file
     meta, tensors = _paths(name)
     if not meta.exists() or not tensors.exists():
@@ -58,6 +62,11 @@ def load(name):
                          f"recorded in {meta.name}: the file is damaged or was replaced; restore it "
                          "(git checkout -- weights/) before sampling")
     state = load_file(str(tensors))
+    if record["model"]["model"] == "classifier":
+        from .models import Classifier
+        clf = Classifier(side=record["model"]["side"])
+        clf.load_state_dict(state)
+        return clf.eval(), record
     spec, prior = record["spec"], record["model"]["prior"]
     d = state["net.4.bias"].numel()
     hidden = state["net.0.bias"].numel()

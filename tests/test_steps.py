@@ -61,8 +61,8 @@ def test_classifier_step_learns_a_separable_problem():
     x = torch.rand(600, 784) * 0.1
     x[torch.arange(600), y * 70] = 1.0                       # class k lights pixel 70 k
     clf = Classifier()
-    T = Trainer(Run(clf, (x, y), Recipe(objective="classifier", optimizer="adam", lr=1e-3, m=50)))
-    T.train(iterations=60, log_every=20, progress=False)
+    T = Trainer(Run(clf, (x, y), Recipe(objective="classifier", optimizer="adam", lr=3e-3, m=50)))
+    T.train(iterations=120, log_every=40, progress=False)
     assert T.history[-1]["acc"] > 0.9 and T.history[-1]["loss"] < T.history[0]["loss"]
     clf.eval()
     assert (clf(x).argmax(1) == y).float().mean() > 0.95

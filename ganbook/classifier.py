@@ -1,0 +1,59 @@
+"""The book's MNIST classifier: trained by the one loop on the 50,000 training images only,
+shipped with its checksum, and the feature space of ganbook.evaluate's measures.
+
+    python -m ganbook classifier            # trains, reports test accuracy, writes weights/
+"""
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import data, weights
+from .models import Classifier
+from .recipe import Recipe
+from .train import Run, Trainer
+
+RECIPE = dict(objective="classifier", optimizer="adam", lr=1e-3, m=100, lr_decay=1.0, seed=0)
+EPOCHS = 8
+WEIGHTS = Path("weights") / "mnist-classifier"
+TARGET = 0.993
+
+
+@torch.no_grad()
+def predict(model, x, block=2000, what="probs"):
+    """Softmax probabilities ('probs') or penultimate features ('features') of rows of x."""
+    was = model.training
+    model.eval()
+    try:
+        x = torch.as_tensor(np.asarray(x, dtype=np.float32))
+        f = model.forward if what == "probs" else model.features
+        out = torch.cat([f(x[a:a + block]) for a in range(0, len(x), block)])
+        return out.softmax(1) if what == "probs" else out
+    finally:
+        model.train(was)
+
+
+def accuracy(model, x, y):
+    return float((predict(model, x).argmax(1) == torch.as_tensor(y)).double().mean())
+
+
+def train(out="runs/classifier", epochs=EPOCHS, splits=None, progress=True, **recipe):
+    """Train through the one loop; ``splits``: ((x, y) train, (x, y) valid), else MNIST's.
+    Logs validation accuracy after each epoch; returns the trainer."""
+    if splits is None:
+        splits = tuple(data.load_mnist(s, with_labels=True) for s in ("train", "valid"))
+    (x, y), (xv, yv) = splits
+    model = Classifier()
+    torch.manual_seed(recipe.get("seed", RECIPE["seed"]))
+    run = Run(model, (torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)),
+              Recipe(**(RECIPE | recipe)), out, {"dataset": "mnist", "arch": "classifier"})
+    T = Trainer(run)
+    T.train(epochs=epochs, on_epoch=[lambda t: {"valid_acc": accuracy(t.model, xv, yv)}],
+            progress=progress)
+    return T
+
+
+def load(name=WEIGHTS):
+    """The shipped classifier (SHA256 checked), in eval mode."""
+    model, _ = weights.load(name)
+    return model

@@ -1,0 +1,33 @@
+"""ganbook.classifier: trains through the one loop, ships with its checksum, loads back."""
+import pytest
+import torch
+
+from ganbook import classifier as C
+from ganbook import weights
+
+
+def separable(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 10, (n,), generator=g)
+    x = torch.rand(n, 784, generator=g) * 0.1
+    x[torch.arange(n), y * 70] = 1.0
+    return x.numpy(), y.numpy()
+
+
+def test_train_export_load(tmp_path):
+    T = C.train(out=None, epochs=2, splits=(separable(600, 0), separable(200, 1)), progress=False,
+                lr=3e-3, m=50)
+    assert [r["valid_acc"] for r in T.history if "valid_acc" in r][-1] > 0.9
+    x, y = separable(300, 2)
+    acc = C.accuracy(T.model, x, y)
+    meta = weights.export(T, tmp_path / "clf", test_accuracy=acc)
+    clf = C.load(tmp_path / "clf")
+    assert not clf.training and C.accuracy(clf, x, y) == acc
+    assert torch.equal(C.predict(clf, x[:5], what="features"), C.predict(T.model, x[:5], what="features"))
+    assert meta.with_suffix(".safetensors").stat().st_size < 2 * 2 ** 20     # ships: under 2 MB
+    f = meta.with_suffix(".safetensors")
+    data = bytearray(f.read_bytes())
+    data[-1] ^= 0xFF
+    f.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="does not match"):
+        C.load(tmp_path / "clf")
