@@ -43,8 +43,8 @@ def train(out="runs/classifier", epochs=EPOCHS, splits=None, progress=True, **re
     if splits is None:
         splits = tuple(data.load_mnist(s, with_labels=True) for s in ("train", "valid"))
     (x, y), (xv, yv) = splits
+    torch.manual_seed(recipe.get("seed", RECIPE["seed"]))    # the initial weights
     model = Classifier()
-    torch.manual_seed(recipe.get("seed", RECIPE["seed"]))
     run = Run(model, (torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)),
               Recipe(**(RECIPE | recipe)), out, {"dataset": "mnist", "arch": "classifier"})
     T = Trainer(run)

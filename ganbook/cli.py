@@ -1,4 +1,4 @@
-"""Command line: ``python -m ganbook train|sample|classifier|parzen|baselines|table1|sweep``.
+"""Command line: ``python -m ganbook train|sample|classifier|evaluate|parzen|baselines|table1|sweep``.
 
     python -m ganbook train mnist --out runs/mnist --minutes 20
     python -m ganbook train mnist --out runs/mnist --resume --epochs 100   # same recipe, longer
@@ -105,6 +105,30 @@ def cmd_classifier(a):
           f"target) after {T.epoch:.0f} epochs, {T.wall / 60:.1f} min; weights {meta.with_suffix('')}")
 
 
+def cmd_evaluate(a):
+    import torch
+    from . import classifier as C
+    from . import data
+    from . import evaluate as ev
+    from . import experiments as E
+    try:
+        model, spec = E.load_generator(a.run)
+        clf = C.load(a.classifier)
+        test = data.load_mnist("test")
+    except (ValueError, FileNotFoundError, DataError) as e:
+        sys.exit(str(e))
+    if spec.get("dataset") != "mnist":
+        sys.exit(f"{a.run} is a {spec.get('dataset')} model; the evaluation measures are MNIST's")
+    r = ev.over_draws(lambda i: model.sample(a.n, torch.Generator().manual_seed(1234 + i)).numpy(),
+                      test, clf, draws=a.draws)
+    r |= {"run": str(a.run), "reference": "MNIST test (10,000)", "classifier": str(a.classifier)}
+    out = Path(a.run) / "evaluation.json" if Path(a.run).is_dir() else Path(f"{a.run}.evaluation.json")
+    atomic_write_text(out, json.dumps(r, indent=1))
+    for key in ("IS", "FD", "precision", "recall", "density", "coverage", "classes_covered", "kl_uniform"):
+        print(f"{key:<16}{r[key]:10.4f} ± {r[key + '_sd']:.4f}")
+    print(f"-> {out}")
+
+
 def cmd_parzen(a):
     from . import experiments as E
     res = E.parzen_run(a.run, n_samples=a.samples, checkpoint=a.checkpoint)
@@ -190,6 +214,12 @@ def main(argv=None):
     c.add_argument("--weights", default="weights/mnist-classifier")
     c.add_argument("--quiet", action="store_true")
     c.set_defaults(fn=cmd_classifier)
+    ev = sub.add_parser("evaluate", help="IS, FD, precision/recall, density/coverage, class coverage")
+    ev.add_argument("run", help="a run folder or shipped weights (weights/NAME)")
+    ev.add_argument("--n", type=int, default=10000, help="samples per draw")
+    ev.add_argument("--draws", type=int, default=3, help="sample draws (the ± is their sd)")
+    ev.add_argument("--classifier", default="weights/mnist-classifier")
+    ev.set_defaults(fn=cmd_evaluate)
     z = sub.add_parser("parzen", help="the paper's Parzen protocol on a trained run")
     z.add_argument("run")
     z.add_argument("--samples", type=int, default=10000)

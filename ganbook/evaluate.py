@@ -95,3 +95,27 @@ def class_coverage(probs, classes=10):
     nz = h[h > 0]
     return {"histogram": h.tolist(), "covered": int((h > 0).sum()),
             "kl_uniform": float((nz * torch.log(nz * classes)).sum())}
+
+
+def measures(samples, real, clf, k=3):
+    """Every measure of ``samples`` against ``real`` images, in the classifier's spaces."""
+    from .classifier import predict
+    probs = predict(clf, samples)
+    f_s, f_r = predict(clf, samples, what="features"), predict(clf, real, what="features")
+    is_mean, is_sd = inception_score(probs)
+    cov = class_coverage(probs)
+    return {"IS": is_mean, "IS_split_sd": is_sd, "FD": frechet_distance(f_r, f_s),
+            **prdc(f_r, f_s, k), "classes_covered": cov["covered"], "kl_uniform": cov["kl_uniform"],
+            "class_histogram": cov["histogram"]}
+
+
+def over_draws(draw, real, clf, draws=3, k=3):
+    """The measures of ``draws`` sample sets (``draw(i)`` gives the i-th) as {name: mean},
+    {name + '_sd': sd over the draws}; the class histogram of the first draw."""
+    rows = [measures(draw(i), real, clf, k) for i in range(draws)]
+    out = {"draws": draws, "n_samples": len(draw(0)), "class_histogram": rows[0]["class_histogram"]}
+    for key in rows[0]:
+        if key != "class_histogram":
+            v = np.array([r[key] for r in rows], dtype=np.float64)
+            out[key], out[key + "_sd"] = float(v.mean()), float(v.std(ddof=1)) if draws > 1 else 0.0
+    return out

@@ -15,7 +15,7 @@ def separable(n, seed):
 
 
 def test_train_export_load(tmp_path):
-    T = C.train(out=None, epochs=2, splits=(separable(600, 0), separable(200, 1)), progress=False,
+    T = C.train(out=None, epochs=3, splits=(separable(600, 0), separable(200, 1)), progress=False,
                 lr=3e-3, m=50)
     assert [r["valid_acc"] for r in T.history if "valid_acc" in r][-1] > 0.9
     x, y = separable(300, 2)
@@ -31,3 +31,17 @@ def test_train_export_load(tmp_path):
     f.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="does not match"):
         C.load(tmp_path / "clf")
+
+
+def test_measures_over_draws_on_a_known_case(tmp_path):
+    from ganbook import evaluate as ev
+    T = C.train(out=None, epochs=3, splits=(separable(600, 0), separable(200, 1)), progress=False,
+                lr=3e-3, m=50)
+    real = separable(300, 3)[0]
+    r = ev.over_draws(lambda i: separable(300, 10 + i)[0], real, T.model, draws=3)
+    assert r["draws"] == 3 and r["n_samples"] == 300
+    assert 8.0 < r["IS"] <= 10.0 and r["classes_covered"] == 10 and r["kl_uniform"] < 0.1
+    assert r["precision"] > 0.8 and r["recall"] > 0.8 and r["IS_sd"] > 0
+    one = ev.over_draws(lambda i: separable(300, 3)[0][:1].repeat(300, 0), real, T.model, draws=2)
+    assert one["classes_covered"] == 1 and one["IS"] == pytest.approx(1.0, abs=1e-3)   # collapse
+    assert one["recall"] < 0.1 and one["FD"] > r["FD"]
