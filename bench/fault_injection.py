@@ -25,7 +25,8 @@ from pathlib import Path
 import torch
 
 EPOCHS = 4            # fake data: 480 examples, m = 20 -> 24 steps per epoch, 96 steps
-ARGS = ["--epochs", str(EPOCHS), "--checkpoint-every", "5", "--quiet", "--collapse-every", "10"]
+ARGS = ["--epochs", str(EPOCHS), "--checkpoint-every", "5", "--quiet", "--collapse-every", "10",
+        "--collapse-after", "0"]
 
 
 def train(out, resume=False, fault=None, kill_after=None):

@@ -62,7 +62,8 @@ def cmd_train(a):
         sys.exit(str(e))
     if a.minutes is None and a.epochs is None and a.iterations is None:
         a.minutes = 20.0
-    every = [detector(a.collapse_every, stop=a.stop_on_collapse)] if T.recipe.objective == "minimax" else []
+    every = ([detector(a.collapse_every, stop=a.stop_on_collapse, after=a.collapse_after)]
+             if T.recipe.objective == "minimax" else [])
     try:
         T.train(iterations=a.iterations, epochs=a.epochs, minutes=a.minutes,
                 on_epoch=E.epoch_callbacks(T, parzen_every=a.parzen_every), every=every,
@@ -197,6 +198,8 @@ def main(argv=None):
     t.add_argument("--arch", help="faces: 'scaled' (default) or 'paper' (the authors' TFD nets)")
     t.add_argument("--parzen-every", type=int, default=1, help="epochs between valid Parzen")
     t.add_argument("--collapse-every", type=int, default=250, help="steps between collapse checks")
+    t.add_argument("--collapse-after", type=int, default=1000,
+                   help="judge collapse from this step on (G starts as one image)")
     t.add_argument("--stop-on-collapse", action="store_true",
                    help="stop once the run is found collapsed 3 checks in a row")
     t.add_argument("--checkpoint-every", type=int, help="also checkpoint every N steps")

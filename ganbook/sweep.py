@@ -104,7 +104,7 @@ def summary(out="runs/sweep"):
     for v, t in table.items():
         rs = t["results"]
         for r in rs:   # the definition of ganbook.collapse, applied to the recorded checks
-            flags = [is_collapsed(c["D_G_z_eval"], c["G_sd"]) for c in r["checks"]]
+            flags = [is_collapsed(c["G_sd"]) for c in r["checks"]]
             r["collapsed"], r["ever_collapsed"] = flags[-1], any(flags)
         ok = [r["valid_parzen"] for r in rs if not r["collapsed"]]
         t.update(runs=len(rs), collapsed=sum(r["collapsed"] for r in rs),

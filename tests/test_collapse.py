@@ -32,8 +32,9 @@ class ConstD(nn.Module):
 
 @pytest.mark.parametrize("spread, logit, collapsed", [
     (0.0, -5.0, True),     # one image, rejected: collapse
-    (0.0, 0.0, False),     # one image but D fooled (D = 1/2): not (yet) collapse
+    (0.0, 0.0, True),      # one image, D fooled: still one mode, collapse
     (0.5, -5.0, False),    # rejected but spread out (sd ~0.29 per pixel): not collapse
+    (0.1, -5.0, False),    # sd ~0.058, just above SD_MIN
 ])
 def test_definition(spread, logit, collapsed):
     st = collapse.collapse_stats(ConstG(spread=spread), ConstD(logit), nets.Noise(2))
@@ -62,7 +63,7 @@ def collapsed_trainer(out=None):
 def test_detector_logs_says_and_stops():
     said = []
     T = collapsed_trainer()
-    T.train(iterations=40, every=[collapse.detector(5, stop=True, patience=3, say=said.append)],
+    T.train(iterations=40, every=[collapse.detector(5, stop=True, patience=3, after=0, say=said.append)],
             progress=False)
     assert T.stopped and "3 checks in a row" in T.stopped
     assert T.iteration == 15                          # checks at 5, 10, 15
@@ -71,15 +72,24 @@ def test_detector_logs_says_and_stops():
     assert len(said) == 1 and "collapsed" in said[0] and "mode collapse" in said[0]
 
 
+def test_detector_waits_for_its_warm_up():
+    T = collapsed_trainer()
+    T.train(iterations=20, every=[collapse.detector(5, stop=True, after=15, say=lambda s: None)],
+            progress=False)
+    rows = [r for r in T.history if "G_sd" in r]
+    assert [("collapsed" in r) for r in rows] == [False, False, True, True]
+    assert T.stopped is None
+
+
 def test_detector_without_stop_only_records():
     T = collapsed_trainer()
-    T.train(iterations=12, every=[collapse.detector(4, say=lambda s: None)], progress=False)
+    T.train(iterations=12, every=[collapse.detector(4, after=0, say=lambda s: None)], progress=False)
     assert T.stopped is None and T.iteration == 12
     assert [r["collapsed"] for r in T.history if "collapsed" in r] == [1, 1, 1]
 
 
 def test_resumed_run_stops_where_an_uninterrupted_one_does(tmp_path):
-    quiet = dict(say=lambda s: None, stop=True, patience=3)
+    quiet = dict(say=lambda s: None, stop=True, patience=3, after=0)
     a = collapsed_trainer()
     a.train(iterations=40, every=[collapse.detector(5, **quiet)], progress=False)
     b = collapsed_trainer(tmp_path)
@@ -94,8 +104,9 @@ def test_cli_reports_collapse_and_stops(tmp_path, capsys):
     # lr 0 is refused, so a tiny D-favouring recipe on 'fake': D learns, G barely moves
     main(["train", "fake", "--out", str(tmp_path / "r"), "--iterations", "400", "--m", "20",
           "--lr-G", "1e-7", "--lr-D", "0.5", "--G-init", "paper", "--collapse-every", "20",
-          "--stop-on-collapse", "--quiet"])
+          "--collapse-after", "40", "--stop-on-collapse", "--quiet"])
     out = capsys.readouterr().out
-    assert "collapsed (mean D(G(z))" in out and "stopped: collapsed at 3 checks in a row" in out
+    assert "iteration 40: collapsed (per-pixel sd" in out
+    assert "stopped: collapsed at 3 checks in a row (iteration 80)" in out
     csv = (tmp_path / "r" / "metrics.csv").read_text().splitlines()
     assert "collapsed" in csv[0].split(",")
