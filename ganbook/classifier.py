@@ -13,8 +13,12 @@ from .models import Classifier
 from .recipe import Recipe
 from .train import Run, Trainer
 
-RECIPE = dict(objective="classifier", optimizer="adam", lr=1e-3, m=100, lr_decay=1.0, seed=0)
-EPOCHS = 8
+# Adam, lr 1e-3 falling 1.0002x per step (x0.37 every 10 epochs), images moved by up to
+# 2 pixels in training: without the shifts this net stopped at 99.07% after 8 epochs.
+RECIPE = dict(objective="classifier", optimizer="adam", lr=1e-3, m=100, lr_decay=1.0002,
+              lr_min=1e-5, seed=0)
+SHIFT = 2
+EPOCHS = 12
 WEIGHTS = Path("weights") / "mnist-classifier"
 TARGET = 0.993
 
@@ -37,14 +41,14 @@ def accuracy(model, x, y):
     return float((predict(model, x).argmax(1) == torch.as_tensor(y)).double().mean())
 
 
-def train(out="runs/classifier", epochs=EPOCHS, splits=None, progress=True, **recipe):
+def train(out="runs/classifier", epochs=EPOCHS, splits=None, progress=True, shift=SHIFT, **recipe):
     """Train through the one loop; ``splits``: ((x, y) train, (x, y) valid), else MNIST's.
     Logs validation accuracy after each epoch; returns the trainer."""
     if splits is None:
         splits = tuple(data.load_mnist(s, with_labels=True) for s in ("train", "valid"))
     (x, y), (xv, yv) = splits
     torch.manual_seed(recipe.get("seed", RECIPE["seed"]))    # the initial weights
-    model = Classifier()
+    model = Classifier(shift=shift)
     run = Run(model, (torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)),
               Recipe(**(RECIPE | recipe)), out, {"dataset": "mnist", "arch": "classifier"})
     T = Trainer(run)

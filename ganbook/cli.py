@@ -212,7 +212,7 @@ def main(argv=None):
     s.add_argument("--png", help="where to write the grid (default RUN/samples.png)")
     s.set_defaults(fn=cmd_sample)
     c = sub.add_parser("classifier", help="train the book's MNIST classifier (evaluation measures)")
-    c.add_argument("--epochs", type=float, default=8)
+    c.add_argument("--epochs", type=float, default=12)
     c.add_argument("--out", default="runs/classifier")
     c.add_argument("--weights", default="weights/mnist-classifier")
     c.add_argument("--quiet", action="store_true")

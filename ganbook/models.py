@@ -86,9 +86,9 @@ class Classifier(nn.Module):
     ``features(x)`` is the 128-d penultimate layer (Frechet distance, precision/recall).
     """
 
-    def __init__(self, side=28, classes=10):
+    def __init__(self, side=28, classes=10, shift=0):
         super().__init__()
-        self.side = side
+        self.side, self.shift = side, shift
         self.conv = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
                                   nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
         n = 64 * (((side - 2) // 2 - 2) // 2) ** 2
@@ -98,14 +98,25 @@ class Classifier(nn.Module):
     def nets(self):
         return {"classifier": self}
 
+    def translate(self, x):
+        """In training, each image moved by up to ``shift`` pixels in x and y (zeros come in):
+        the augmentation that lets a small net generalise past 99% on MNIST."""
+        s, b, k = self.side, len(x), self.shift
+        padded = F.pad(x.view(b, s, s), (k, k, k, k))
+        dy, dx = torch.randint(0, 2 * k + 1, (2, b, 1))
+        rows, cols = dy + torch.arange(s), dx + torch.arange(s)
+        return padded[torch.arange(b)[:, None, None], rows[:, :, None], cols[:, None, :]]
+
     def features(self, x):
-        return self.fc(self.conv(x.view(-1, 1, self.side, self.side)))
+        if self.training and self.shift:
+            x = self.translate(x)
+        return self.fc(self.conv(x.reshape(-1, 1, self.side, self.side)))
 
     def forward(self, x):
         return self.head(self.features(x))
 
     def config(self):
-        return {"model": "classifier", "side": self.side}
+        return {"model": "classifier", "side": self.side, "shift": self.shift}
 
 
 def n_parameters(module):

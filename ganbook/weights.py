@@ -64,7 +64,7 @@ def load(name):
     state = load_file(str(tensors))
     if record["model"]["model"] == "classifier":
         from .models import Classifier
-        clf = Classifier(side=record["model"]["side"])
+        clf = Classifier(side=record["model"]["side"], shift=record["model"].get("shift", 0))
         clf.load_state_dict(state)
         return clf.eval(), record
     spec, prior = record["spec"], record["model"]["prior"]

@@ -16,7 +16,7 @@ def separable(n, seed):
 
 def test_train_export_load(tmp_path):
     T = C.train(out=None, epochs=3, splits=(separable(600, 0), separable(200, 1)), progress=False,
-                lr=3e-3, m=50)
+                shift=0, lr=3e-3, m=50)
     assert [r["valid_acc"] for r in T.history if "valid_acc" in r][-1] > 0.9
     x, y = separable(300, 2)
     acc = C.accuracy(T.model, x, y)
@@ -36,7 +36,7 @@ def test_train_export_load(tmp_path):
 def test_measures_over_draws_on_a_known_case(tmp_path):
     from ganbook import evaluate as ev
     T = C.train(out=None, epochs=3, splits=(separable(600, 0), separable(200, 1)), progress=False,
-                lr=3e-3, m=50)
+                shift=0, lr=3e-3, m=50)
     real = separable(300, 3)[0]
     r = ev.over_draws(lambda i: separable(300, 10 + i)[0], real, T.model, draws=3)
     assert r["draws"] == 3 and r["n_samples"] == 300
@@ -45,3 +45,17 @@ def test_measures_over_draws_on_a_known_case(tmp_path):
     one = ev.over_draws(lambda i: separable(300, 3)[0][:1].repeat(300, 0), real, T.model, draws=2)
     assert one["classes_covered"] == 1 and one["IS"] == pytest.approx(1.0, abs=1e-3)   # collapse
     assert one["recall"] < 0.1 and one["FD"] > r["FD"]
+
+
+def test_shift_augmentation_moves_images_in_training_only():
+    from ganbook.models import Classifier
+    torch.manual_seed(0)
+    clf = Classifier(shift=2)
+    x = torch.zeros(200, 784)
+    x.view(200, 28, 28)[:, 10, 10] = 1.0
+    moved = clf.translate(x)
+    where = torch.stack([(m == 1).nonzero()[0] for m in moved]) - 10
+    assert where.abs().max() == 2 and len(where.unique(dim=0)) == 25   # every shift in [-2, 2]^2
+    assert torch.equal(moved.sum((1, 2)), torch.ones(200))             # nothing falls off
+    clf.eval()
+    assert torch.equal(clf.features(x[:2]), clf.features(x[:2]))       # no augmentation in eval
