@@ -43,3 +43,34 @@ def interpolations(G, z0, z1, steps=10):
     x = G(z.reshape(-1, z.shape[-1]))
     G.train()
     return x.numpy()
+
+
+def collapse_trace(rows, title=""):
+    """The mechanism of a run's first steps (from :func:`ganbook.sweep.trace`): D(x) and
+    D(G(z)); the gradient norms of D and G; the largest |pre-activation| of G's output
+    sigmoid and its spread over z; the per-pixel sd of G(z) over z with the collapse
+    threshold.  One column each, sharing the x axis (steps)."""
+    import matplotlib.pyplot as plt
+    from .collapse import SD_MIN
+
+    def col(key):
+        pts = [(r["iteration"], r[key]) for r in rows if r.get(key) not in (None, "")]
+        return [p[0] for p in pts], [float(p[1]) for p in pts]
+    fig, ax = plt.subplots(1, 4, figsize=(15, 3.2), sharex=True)
+    for key, label in (("D_x", "D(x), data"), ("D_G_z", "D(G(z)), samples")):
+        ax[0].plot(*col(key), lw=0.8, label=label)
+    ax[0].set_ylabel("mean D output"), ax[0].set_ylim(0, 1), ax[0].legend(fontsize=8)
+    for key, label in (("grad_D", "D"), ("grad_G", "G")):
+        ax[1].semilogy(*col(key), lw=0.8, label=label)
+    ax[1].set_ylabel("gradient norm (L2, all weights)"), ax[1].legend(fontsize=8)
+    ax[2].plot(*col("preact_max"), lw=0.8, label="max |a| over z and pixels")
+    ax[2].plot(*col("preact_sd_z"), lw=0.8, label="sd of a over z (mean over pixels)")
+    ax[2].set_ylabel("G's output pre-activation a"), ax[2].legend(fontsize=8)
+    ax[3].plot(*col("G_sd"), "o-", ms=3, lw=0.8, label="per-pixel sd of G(z) over z")
+    ax[3].axhline(SD_MIN, color="k", ls="--", lw=0.8, label=f"collapse below {SD_MIN}")
+    ax[3].set_ylabel("pixel sd over z"), ax[3].legend(fontsize=8)
+    for a in ax:
+        a.set_xlabel("step (iteration)")
+    ax[0].set_title(title or "the first steps", loc="left", fontsize=9)
+    fig.tight_layout()
+    return fig

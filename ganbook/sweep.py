@@ -123,14 +123,15 @@ def table(summary_):
     return "\n".join(lines)
 
 
-def trace(variant, seed, out="runs/sweep/trace", iterations=2500, n_z=200, dense=500, splits=None):
+def trace(variant, seed, out="runs/sweep/trace", iterations=2500, n_z=200, dense=500, splits=None,
+          dataset="mnist"):
     """The first ``iterations`` of a run logged at every step: the step's statistics
     (losses, D(x), D(G(z)), gradient norms of D and G) and, on a fixed batch of z, the
     range of G's output pre-activations (max |a|) and their spread across z (sd over z,
     mean over pixels) at every step of the first ``dense`` and every 10th after, and the
     collapse statistics every 50 steps.  -> ``out``/VARIANT-seedS.csv"""
     kw = dict(VARIANTS[variant])
-    T = E.build("mnist", seed=seed, splits=splits, **kw)
+    T = E.build(dataset, seed=seed, splits=splits, **kw)
     z = T.model.sample_z(n_z, torch.Generator().manual_seed(99))
 
     @torch.no_grad()

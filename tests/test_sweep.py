@@ -32,3 +32,19 @@ def test_paper_variant_is_the_authors_recipe():
     for name, kw in sweep.VARIANTS.items():   # every variant is one change from its base
         base = sweep.VARIANTS["paper" if name.startswith("paper") else "book"]
         assert len({k for k in set(kw) | set(base) if kw.get(k) != base.get(k)}) <= 1, name
+
+
+def test_trace_logs_every_step_and_plots(tmp_path):
+    import csv
+    import matplotlib
+    matplotlib.use("Agg")
+    from ganbook import plots
+    path = sweep.trace("book", 0, out=tmp_path, iterations=60, dense=20, dataset="fake")
+    rows = list(csv.DictReader(open(path)))
+    assert [int(r["iteration"]) for r in rows] == list(range(1, 61))
+    dense = [int(r["iteration"]) for r in rows if r["preact_max"]]
+    assert dense == list(range(1, 21)) + list(range(30, 61, 10))
+    assert [int(r["iteration"]) for r in rows if r["G_sd"]] == [50]
+    assert all(float(r["grad_G"]) > 0 for r in rows)
+    fig = plots.collapse_trace(rows, "book, seed 0")
+    assert len(fig.axes) == 4 and all(a.get_xlabel() == "step (iteration)" for a in fig.axes)
