@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .checkpoint import CheckpointError, CheckpointWriteError
+from .collapse import AFTER
 from .data import DataError
 from .files import atomic_write_text
 
@@ -198,7 +199,7 @@ def main(argv=None):
     t.add_argument("--arch", help="faces: 'scaled' (default) or 'paper' (the authors' TFD nets)")
     t.add_argument("--parzen-every", type=int, default=1, help="epochs between valid Parzen")
     t.add_argument("--collapse-every", type=int, default=250, help="steps between collapse checks")
-    t.add_argument("--collapse-after", type=int, default=1000,
+    t.add_argument("--collapse-after", type=int, default=AFTER,
                    help="judge collapse from this step on (G starts as one image)")
     t.add_argument("--stop-on-collapse", action="store_true",
                    help="stop once the run is found collapsed 3 checks in a row")

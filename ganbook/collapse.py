@@ -20,6 +20,7 @@ modes) is not caught by this number; the evaluation chapter's class coverage mea
 import torch
 
 SD_MIN = 0.05
+AFTER = 1000     # steps before the detector judges (MNIST; every G starts below SD_MIN)
 
 
 @torch.no_grad()
@@ -47,7 +48,7 @@ ADVICE = ("G maps every z to nearly one image (mode collapse). "
           "recipes that avoid it, or start again with another --seed.")
 
 
-def detector(every=250, stop=False, patience=3, after=1000, say=print):
+def detector(every=250, stop=False, patience=3, after=AFTER, say=print):
     """An ``every`` callback for :meth:`ganbook.train.Trainer.train`: ``(every, f)``.
 
     f logs ``G_sd`` and ``D_G_z_eval`` every ``every`` steps, and from step ``after`` on

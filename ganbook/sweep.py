@@ -20,7 +20,7 @@ import torch
 
 from . import experiments as E
 from .checkpoint import write_metrics
-from .collapse import collapse_stats, is_collapsed
+from .collapse import AFTER, collapse_stats, is_collapsed
 from .files import atomic_write_text
 
 PAPER = dict(E.PAPER_RECIPE, noise="uniform")
@@ -93,7 +93,8 @@ def run_many(variants, seeds, worker=0, workers=1, **kw):
 
 
 def summary(out="runs/sweep"):
-    """{variant: {'runs', 'collapsed' (at the end of the budget), 'ever' (at any check),
+    """{variant: {'runs', 'collapsed' (at the end of the budget), 'ever' (at any check from
+    step collapse.AFTER on),
     'rate', 'parzen_ok' (mean valid Parzen of the runs not collapsed at the end),
     'results'}} from the result files."""
     table = {}
@@ -104,8 +105,8 @@ def summary(out="runs/sweep"):
     for v, t in table.items():
         rs = t["results"]
         for r in rs:   # the definition of ganbook.collapse, applied to the recorded checks
-            flags = [is_collapsed(c["G_sd"]) for c in r["checks"]]
-            r["collapsed"], r["ever_collapsed"] = flags[-1], any(flags)
+            r["collapsed"] = is_collapsed(r["checks"][-1]["G_sd"])        # at the end of the budget
+            r["ever_collapsed"] = any(is_collapsed(c["G_sd"]) for c in r["checks"] if c["iteration"] >= AFTER)
         ok = [r["valid_parzen"] for r in rs if not r["collapsed"]]
         t.update(runs=len(rs), collapsed=sum(r["collapsed"] for r in rs),
                  ever=sum(r["ever_collapsed"] for r in rs),
