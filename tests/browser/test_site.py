@@ -118,14 +118,21 @@ def test_home_redirects_to_first_page(site, page):
     page.wait_for_url(f"**/{toc_pages()[0]}.html", timeout=15_000)
 
 
-def test_figure1_animation_plays(site, page, out_dir):
-    if not fig1_written():
+# Pages with JSHTML animations: Figure 1's training animation and the recording of its
+# widget; the theory chapter's widget recording.
+ANIMATIONS = {FIG1: 2, "notebooks/theory": 1}
+
+
+@pytest.mark.parametrize("path, want", ANIMATIONS.items())
+@pytest.mark.parametrize("which", [0, -1])
+def test_animations_play(site, page, out_dir, path, want, which):
+    if path == FIG1 and not fig1_written():
         pytest.skip(f"{FIG1}.ipynb is still the placeholder chapter (no stored animation yet)")
-    open_page(page, site, f"{FIG1}.html")
-    page.screenshot(path=str(out_dir / "site-figure1.png"))
+    open_page(page, site, f"{path}.html")
+    name = path.split("/")[-1]
     anims = page.locator("div.animation")
-    assert anims.count() >= 1, "no matplotlib JSHTML animation (div.animation) on the page"
-    anim = anims.first
+    assert anims.count() == want, f"{path}: {anims.count()} JSHTML animations, want {want}"
+    anim = anims.nth(which)
     img = anim.locator("img[id^='_anim_img']")
     slider = anim.locator("input.anim-slider")
     anim.scroll_into_view_if_needed()
@@ -138,7 +145,7 @@ def test_figure1_animation_plays(site, page, out_dir):
     assert all(g.strip() for g in glyphs.all_inner_texts())
     anim.locator("button[title='First frame']").click()
     src0, frame0 = img.get_attribute("src"), slider.input_value()
-    page.screenshot(path=str(out_dir / "site-figure1-animation-start.png"))
+    page.screenshot(path=str(out_dir / f"site-{name}-animation{which}-start.png"))
     anim.locator("button[title='Play']").click()
     wait_until(lambda: img.get_attribute("src") != src0 and slider.input_value() != frame0,
                20, "the animation's frame to change after pressing Play")
@@ -146,4 +153,4 @@ def test_figure1_animation_plays(site, page, out_dir):
                "the animation to keep playing")
     anim.locator("button[title='Pause']").click()
     assert img.evaluate("i => i.naturalWidth") > 0
-    page.screenshot(path=str(out_dir / "site-figure1-animation-playing.png"))
+    page.screenshot(path=str(out_dir / f"site-{name}-animation{which}-playing.png"))
