@@ -131,6 +131,15 @@ def cmd_evaluate(a):
     print(f"-> {out}")
 
 
+def cmd_ship(a):
+    from . import weights
+    try:
+        meta = weights.ship(a.run, a.name)
+    except (ValueError, FileNotFoundError) as e:
+        sys.exit(str(e))
+    print(f"{a.run}/best-G -> {meta.with_suffix('')} (.json + .safetensors)")
+
+
 def cmd_parzen(a):
     from . import experiments as E
     res = E.parzen_run(a.run, n_samples=a.samples, checkpoint=a.checkpoint)
@@ -224,6 +233,10 @@ def main(argv=None):
     ev.add_argument("--draws", type=int, default=3, help="sample draws (the ± is their sd)")
     ev.add_argument("--classifier", default="weights/mnist-classifier")
     ev.set_defaults(fn=cmd_evaluate)
+    sh = sub.add_parser("ship", help="copy a run's best-by-validation G to shipped weights")
+    sh.add_argument("run")
+    sh.add_argument("name", help="e.g. weights/mnist-seed0")
+    sh.set_defaults(fn=cmd_ship)
     z = sub.add_parser("parzen", help="the paper's Parzen protocol on a trained run")
     z.add_argument("run")
     z.add_argument("--samples", type=int, default=10000)

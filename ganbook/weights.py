@@ -77,3 +77,17 @@ def load(name):
     G.load_state_dict(state)
     return GAN(G, None, Noise(prior["d_z"], prior["kind"])), record
 
+
+
+def ship(run, name):
+    """Copy a run's best-by-validation G (``run``/best-G) to ``name`` (e.g. weights/mnist-seed0),
+    checking its SHA256 on the way; returns the new json path."""
+    import shutil
+    src_meta, src = _paths(Path(run) / "best-G")
+    load(src_meta)                                   # refuses a damaged or missing file
+    meta, tensors = _paths(name)
+    with atomic_path(tensors) as tmp:
+        shutil.copyfile(src, tmp)
+    record = json.loads(src_meta.read_text()) | {"file": tensors.name, "run": str(run)}
+    atomic_write_text(meta, json.dumps(record, indent=1) + "\n")
+    return meta

@@ -51,3 +51,16 @@ def test_sample_cli_from_shipped_weights(exported, tmp_path, capsys):
     main(["sample", str(meta.with_suffix("")), "--n", "9", "--png", str(tmp_path / "g.png")])
     assert (tmp_path / "g.png").stat().st_size > 0
     assert "9 samples" in capsys.readouterr().out
+
+
+def test_ship_copies_a_runs_best_G_with_its_record(tmp_path, capsys):
+    run = tmp_path / "run"
+    main(["train", "fake", "--out", str(run), "--epochs", "3", "--m", "100", "--quiet"])
+    main(["ship", str(run), str(tmp_path / "weights" / "fake-seed0")])
+    model, record = weights.load(tmp_path / "weights" / "fake-seed0")
+    best = json.loads((run / "best-G.json").read_text())
+    assert record["valid_parzen"] == best["valid_parzen"] and record["run"] == str(run)
+    assert record["sha256"] == best["sha256"] and record["file"] == "fake-seed0.safetensors"
+    (run / "best-G.safetensors").write_bytes(b"broken")
+    with pytest.raises(SystemExit, match="does not match"):
+        main(["ship", str(run), str(tmp_path / "weights" / "again")])
