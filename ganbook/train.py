@@ -195,7 +195,7 @@ class Trainer:
                 finally:
                     if shown:
                         bar.set_postfix({k: f"{v:.3g}" if isinstance(v, float) else v
-                                         for row in shown for k, v in row.items()
+                                         for row in shown if row for k, v in row.items()
                                          if k not in ("iteration", "epoch", "wall")})
                     if save and (epoch_done or (checkpoint_every and self.iteration % checkpoint_every == 0)):
                         self.save()
