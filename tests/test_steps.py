@@ -79,17 +79,19 @@ class BN_D(nn.Module):
 
 
 def test_D_with_batchnorm_sees_real_and_fake_in_separate_passes():
+    torch.manual_seed(0)
     model = GAN(nets.MLP([2, 4]), BN_D(), nets.Noise(2))
     step = GANStep(model, Recipe())
     assert batch_dependent(model.D) and not step.joint
     assert GANStep(GAN(nets.MLP([2, 4]), nets.MaxoutD(4, 3, 2), nets.Noise(2)), Recipe()).joint
-    x, fake = torch.zeros(6, 4) + 5.0, torch.zeros(6, 4) - 5.0
+    x = torch.randn(8, 4)
+    fake = x + 3.0
     real_out, fake_out = step.D_outputs(x, fake)
-    # each batch normalised by its own statistics: a constant batch maps to the same output
-    # whatever its value; one mixed batch would tell the halves apart
-    assert torch.allclose(real_out, fake_out, atol=1e-5)
+    # each batch normalised by its own statistics: a batch and the same batch shifted give the
+    # same outputs; one mixed batch would tell the halves apart
+    assert torch.allclose(real_out, fake_out, atol=1e-4)
     mixed = model.D(torch.cat([x, fake]))
-    assert (mixed[:6] - mixed[6:]).abs().max() > 1e-2
+    assert (mixed[:8] - mixed[8:]).abs().max() > 1e-2
 
 
 def test_bad_data_for_the_loop_is_a_clear_error():
