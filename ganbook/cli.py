@@ -211,7 +211,7 @@ def main(argv=None):
     t.add_argument("--collapse-after", type=int, default=AFTER,
                    help="judge collapse from this step on (G starts as one image)")
     t.add_argument("--stop-on-collapse", action="store_true",
-                   help="stop once the run is found collapsed 3 checks in a row")
+                   help="stop once the run is found collapsed 5 checks in a row")
     t.add_argument("--checkpoint-every", type=int, help="also checkpoint every N steps")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(fn=cmd_train)

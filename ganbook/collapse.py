@@ -43,12 +43,12 @@ def is_collapsed(G_sd):
     return bool(G_sd < SD_MIN)
 
 
-ADVICE = ("G maps every z to nearly one image (mode collapse). "
-          "This run will not recover by itself: see the MNIST chapter's collapse sweep for the "
-          "recipes that avoid it, or start again with another --seed.")
+ADVICE = ("In the book's collapse sweep (75 MNIST runs, 5 epochs), 13 of the 44 runs that met "
+          "this after step 1000 spread out again, none after 5 collapsed checks in a row; the "
+          "authors' exact recipe (--paper-recipe) collapsed in 0 of 8 seeds. See the MNIST chapter.")
 
 
-def detector(every=250, stop=False, patience=3, after=AFTER, say=print):
+def detector(every=250, stop=False, patience=5, after=AFTER, say=print):
     """An ``every`` callback for :meth:`ganbook.train.Trainer.train`: ``(every, f)``.
 
     f logs ``G_sd`` and ``D_G_z_eval`` every ``every`` steps, and from step ``after`` on
@@ -73,8 +73,9 @@ def detector(every=250, stop=False, patience=3, after=AFTER, say=print):
         if st["collapsed"]:
             streak += 1
             if streak == 1:
-                say(f"iteration {t.iteration}: collapsed (per-pixel sd of G(z) over z "
-                    f"{st['G_sd']:.3f} < {SD_MIN}; mean D(G(z)) {st['D_G_z_eval']:.3f}). {ADVICE}")
+                say(f"iteration {t.iteration}: G collapsed: every z gives nearly one image (per-pixel "
+                    f"sd of G(z) over z {st['G_sd']:.3f} < {SD_MIN}; mean D(G(z)) "
+                    f"{st['D_G_z_eval']:.3f}). {ADVICE}")
         row["collapsed"] = int(st["collapsed"])
         if stop and streak >= patience:
             t.log_row(**row)

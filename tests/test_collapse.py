@@ -69,7 +69,7 @@ def test_detector_logs_says_and_stops():
     assert T.iteration == 15                          # checks at 5, 10, 15
     rows = [r for r in T.history if "collapsed" in r]
     assert [r["collapsed"] for r in rows] == [1, 1, 1]
-    assert len(said) == 1 and "collapsed" in said[0] and "mode collapse" in said[0]
+    assert len(said) == 1 and "G collapsed" in said[0] and "--paper-recipe" in said[0]
 
 
 def test_detector_waits_for_its_warm_up():
@@ -106,7 +106,7 @@ def test_cli_reports_collapse_and_stops(tmp_path, capsys):
           "--lr-G", "1e-7", "--lr-D", "0.5", "--G-init", "paper", "--collapse-every", "20",
           "--collapse-after", "40", "--stop-on-collapse", "--quiet"])
     out = capsys.readouterr().out
-    assert "iteration 40: collapsed (per-pixel sd" in out
-    assert "stopped: collapsed at 3 checks in a row (iteration 80)" in out
+    assert "iteration 40: G collapsed: every z gives nearly one image (per-pixel sd" in out
+    assert "stopped: collapsed at 5 checks in a row (iteration 120)" in out
     csv = (tmp_path / "r" / "metrics.csv").read_text().splitlines()
     assert "collapsed" in csv[0].split(",")
