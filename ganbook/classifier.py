@@ -10,6 +10,7 @@ import torch
 
 from . import data, weights
 from .models import Classifier
+from .nets import eval_mode
 from .recipe import Recipe
 from .train import Run, Trainer
 
@@ -26,15 +27,11 @@ TARGET = 0.993
 @torch.no_grad()
 def predict(model, x, block=2000, what="probs"):
     """Softmax probabilities ('probs') or penultimate features ('features') of rows of x."""
-    was = model.training
-    model.eval()
-    try:
+    with eval_mode(model):
         x = torch.as_tensor(np.asarray(x, dtype=np.float32))
         f = model.forward if what == "probs" else model.features
         out = torch.cat([f(x[a:a + block]) for a in range(0, len(x), block)])
-        return out.softmax(1) if what == "probs" else out
-    finally:
-        model.train(was)
+    return out.softmax(1) if what == "probs" else out
 
 
 def accuracy(model, x, y):

@@ -19,6 +19,8 @@ modes) is not caught by this number; the evaluation chapter's class coverage mea
 """
 import torch
 
+from .nets import eval_mode
+
 SD_MIN = 0.05
 AFTER = 1000     # steps before the detector judges (MNIST; every G starts below SD_MIN)
 
@@ -28,14 +30,10 @@ def collapse_stats(G, D, noise, n=1000, seed=2014):
     """{'D_G_z_eval', 'G_sd', 'collapsed'} from ``n`` samples (own RNG: the training
     RNGs are untouched, so checking does not change the run)."""
     g = torch.Generator().manual_seed(seed)
-    modes = G.training, D.training
-    G.eval(), D.eval()
-    try:
+    with eval_mode(G, D):
         x = G(noise(n, g))
         d = torch.sigmoid(D(x)).mean().item()
         sd = x.std(0).mean().item()
-    finally:
-        G.train(modes[0]), D.train(modes[1])
     return {"D_G_z_eval": d, "G_sd": sd, "collapsed": is_collapsed(sd)}
 
 

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .nets import MLP, Noise
+from .nets import MLP, Noise, eval_mode
 
 
 class GAN(nn.Module):
@@ -28,13 +28,9 @@ class GAN(nn.Module):
     @torch.no_grad()
     def sample(self, n, generator=None, batch=2000):
         """n samples G(z), G in eval mode (no dropout), as one tensor."""
-        was = self.G.training
-        self.G.eval()
-        try:
+        with eval_mode(self.G):
             return torch.cat([self.G(self.prior(min(batch, n - a), generator))
                               for a in range(0, n, batch)]) if n else torch.empty(0)
-        finally:
-            self.G.train(was)
 
     def config(self):
         return {"model": "gan", "prior": {"d_z": self.prior.d_z, "kind": self.prior.kind}}

@@ -8,9 +8,23 @@ dropout on D only (keep 0.8 on the input, 0.5 on hidden layers; inverted scaling
 D returns the logit; D(x) = sigmoid(logit), so losses use the stable log-sigmoid.
 """
 import math
+from contextlib import contextmanager
 
 import torch
 from torch import nn
+
+
+@contextmanager
+def eval_mode(*nets):
+    """Run with ``nets`` in eval mode (no dropout), then put each back in the mode it had."""
+    modes = [n.training for n in nets]
+    for n in nets:
+        n.eval()
+    try:
+        yield
+    finally:
+        for n, m in zip(nets, modes):
+            n.train(m)
 
 
 def uniform_init_(module, irange):

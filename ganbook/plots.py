@@ -39,10 +39,9 @@ def interpolations(G, z0, z1, steps=10):
     """Paper Fig. 3: G((1 - t) z0 + t z1) for t in [0, 1], one row per (z0, z1) pair."""
     t = torch.linspace(0, 1, steps).view(1, steps, 1)
     z = (1 - t) * z0.unsqueeze(1) + t * z1.unsqueeze(1)
-    G.eval()
-    x = G(z.reshape(-1, z.shape[-1]))
-    G.train()
-    return x.numpy()
+    from .nets import eval_mode
+    with eval_mode(G):
+        return G(z.reshape(-1, z.shape[-1])).numpy()
 
 
 def collapse_trace(rows, title=""):

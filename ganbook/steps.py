@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .nets import eval_mode
 from .objectives import objective
 
 
@@ -70,14 +71,10 @@ class GANStep:
     def D_for_G(self, fake):
         """D's outputs on G's samples for G's gradient: with dropout (the authors' default)
         or, with ``G_grad_dropout=False``, the whole D in eval mode."""
-        D = self.model.D
         if self.recipe.G_grad_dropout:
-            return D(fake)
-        D.eval()
-        try:
-            return D(fake)
-        finally:
-            D.train()
+            return self.model.D(fake)
+        with eval_mode(self.model.D):
+            return self.model.D(fake)
 
     def D_loss(self, obj, t, x, fake):
         real_out, fake_out = self.D_outputs(x, fake)
