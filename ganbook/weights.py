@@ -8,10 +8,10 @@ which :func:`load` checks before reading a byte of it.
 
     python -m ganbook sample weights/mnist-seed0
 """
-import hashlib
 import json
 from pathlib import Path
 
+from .data import sha256
 from .files import atomic_path, atomic_write_text
 from .models import GAN
 from .nets import Noise, paper_G, tfd_G
@@ -38,7 +38,7 @@ def export(trainer, name, **info):
     if size > MAX_MB:
         tensors.unlink()
         raise ValueError(f"the weights take {size:.1f} MB, over the {MAX_MB} MB a shipped model may")
-    digest = hashlib.sha256(tensors.read_bytes()).hexdigest()
+    digest = sha256(tensors)
     record = {"file": tensors.name, "sha256": digest, "spec": trainer.run.spec,
               "model": trainer.model.config(), "recipe": trainer.recipe.to_dict(),
               "iteration": trainer.iteration, "epoch": trainer.epoch,
@@ -56,7 +56,7 @@ def load(name):
         raise FileNotFoundError(f"no shipped weights {meta.with_suffix('')} (need {meta.name} and "
                                 f"{tensors.name}); see weights/ for the models that ship")
     record = json.loads(meta.read_text())
-    digest = hashlib.sha256(tensors.read_bytes()).hexdigest()
+    digest = sha256(tensors)
     if digest != record["sha256"]:
         raise ValueError(f"{tensors}: SHA256 {digest[:16]}... does not match {record['sha256'][:16]}... "
                          f"recorded in {meta.name}: the file is damaged or was replaced; restore it "
