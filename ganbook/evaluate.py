@@ -66,26 +66,23 @@ def kth_nn_radius(x, k=3, block=2000):
                       for a in range(0, len(x), block)]).sqrt()
 
 
-def _ball_counts(points, centres, radii, block=2000):
-    """For each point, how many balls (centres, radii) hold it (strictly inside)."""
-    points, centres = _as_tensor(points), _as_tensor(centres)
-    sq, r2 = (centres * centres).sum(1), radii.square()
-    return torch.cat([(sq_distances(points[a:a + block], centres, sq) < r2).sum(1)
-                      for a in range(0, len(points), block)])
-
-
 def prdc(real, fake, k=3, block=2000):
-    """{'precision', 'recall', 'density', 'coverage'} of ``fake`` against ``real`` features."""
-    r_real, r_fake = kth_nn_radius(real, k, block), kth_nn_radius(fake, k, block)
-    in_real = _ball_counts(fake, real, r_real, block)          # per sample: real balls holding it
-    in_fake = _ball_counts(real, fake, r_fake, block)
-    real_t, fake_t = _as_tensor(real), _as_tensor(fake)
-    nearest_fake = torch.cat([sq_distances(real_t[a:a + block], fake_t).min(1).values
-                              for a in range(0, len(real_t), block)])
-    return {"precision": (in_real > 0).double().mean().item(),
-            "recall": (in_fake > 0).double().mean().item(),
-            "density": in_real.double().sum().item() / (k * len(fake_t)),
-            "coverage": (nearest_fake < r_real.square()).double().mean().item()}
+    """{'precision', 'recall', 'density', 'coverage'} of ``fake`` against ``real`` features,
+    from one blocked pass over the real-to-sample distances (balls are strict: d < radius)."""
+    real, fake = _as_tensor(real), _as_tensor(fake)
+    r2_real, r2_fake = kth_nn_radius(real, k, block).square(), kth_nn_radius(fake, k, block).square()
+    fake_sq = (fake * fake).sum(1)
+    in_real = torch.zeros(len(fake), dtype=torch.long)     # per sample: real balls holding it
+    recalled = covered = 0
+    for a in range(0, len(real), block):
+        d2 = sq_distances(real[a:a + block], fake, fake_sq)
+        inside = d2 < r2_real[a:a + block, None]
+        in_real += inside.sum(0)
+        covered += int(inside.any(1).sum())                  # real balls holding a sample
+        recalled += int((d2 < r2_fake).any(1).sum())         # real points in a sample's ball
+    return {"precision": (in_real > 0).double().mean().item(), "recall": recalled / len(real),
+            "density": in_real.double().sum().item() / (k * len(fake)),
+            "coverage": covered / len(real)}
 
 
 def class_coverage(probs, classes=10):
