@@ -204,7 +204,8 @@ def main(argv=None):
                    help="clip of the pixel means behind G's output bias (authors: 1e-7)")
     t.add_argument("--paper-recipe", action="store_true",
                    help="the authors' mnist.yaml exactly (paper init, simultaneous update, "
-                        "1e-7 bias clip) instead of the book's defaults (experiments.BOOK_RECIPE)")
+                        "1e-7 bias clip); on MNIST this is also the default "
+                        "(experiments.BOOK_RECIPE)")
     t.add_argument("--arch", help="faces: 'scaled' (default) or 'paper' (the authors' TFD nets)")
     t.add_argument("--parzen-every", type=int, default=1, help="epochs between valid Parzen")
     t.add_argument("--collapse-every", type=int, default=250, help="steps between collapse checks")

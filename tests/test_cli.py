@@ -55,16 +55,18 @@ def test_train_resume_parzen_table1_end_to_end(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("flags, init, update", [
-    ([], "he", "alternating"),                                   # the book's measured recipe
+    ([], "paper", "simultaneous"),                               # the book's default: mnist.yaml
     (["--paper-recipe"], "paper", "simultaneous"),               # mnist.yaml as is
-    (["--update", "simultaneous"], "he", "simultaneous"),        # a flag beats the default
+    (["--update", "alternating"], "paper", "alternating"),       # a flag beats the default
+    (["--G-init", "he", "--bias-clip", "1e-3"], "he", "simultaneous"),
 ])
 def test_train_defaults_are_the_books_recipe(tmp_path, monkeypatch, flags, init, update):
     monkeypatch.setattr("ganbook.experiments.load_splits", lambda name: _tiny_splits())
     main(["train", "mnist", "--out", str(tmp_path / "r"), "--iterations", "1"] + flags)
     cfg = json.loads((tmp_path / "r" / "config.json").read_text())
     assert (cfg["spec"]["G_init"], cfg["recipe"]["update"]) == (init, update)
-    assert cfg["spec"]["bias_clip"] == (1e-7 if flags == ["--paper-recipe"] else 1e-3)
+    assert cfg["spec"]["bias_clip"] == (1e-3 if "--bias-clip" in flags else 1e-7)
+    assert cfg["spec"]["noise"] == "uniform"
 
 
 @pytest.mark.parametrize("flags", [["--lr-G", "0.02"], ["--update", "simultaneous"], ["--seed", "3"],

@@ -49,3 +49,14 @@ def test_trace_logs_every_step_and_plots(tmp_path):
     assert all(float(r["grad_G"]) > 0 for r in rows)
     fig = plots.collapse_trace(rows, "book, seed 0")
     assert len(fig.axes) == 4 and all(a.get_xlabel() == "step (iteration)" for a in fig.axes)
+
+
+def test_variants_build_what_the_committed_sweep_records_say():
+    """A variant's definition may not drift from the runs already recorded under its name."""
+    import json
+    from pathlib import Path
+    records = sorted(Path(__file__).parent.parent.glob("runs/sweep/*/seed*/result.json"))
+    assert records, "the collapse sweep's records are committed in runs/sweep"
+    for path in records:
+        r = json.loads(path.read_text())
+        assert r["build"] == sweep.VARIANTS[r["variant"]], path
