@@ -26,12 +26,17 @@ TARGET = 0.993
 
 @torch.no_grad()
 def predict(model, x, block=2000, what="probs"):
-    """Softmax probabilities ('probs') or penultimate features ('features') of rows of x."""
+    """Softmax probabilities ('probs'), penultimate features ('features') or both from one
+    pass ('both': (probs, features)) of rows of x."""
+    if what not in ("probs", "features", "both"):
+        raise ValueError(f"what={what!r}: use 'probs', 'features' or 'both'")
     with eval_mode(model):
         x = torch.as_tensor(np.asarray(x, dtype=np.float32))
-        f = model.forward if what == "probs" else model.features
-        out = torch.cat([f(x[a:a + block]) for a in range(0, len(x), block)])
-    return out.softmax(1) if what == "probs" else out
+        f = torch.cat([model.features(x[a:a + block]) for a in range(0, len(x), block)])
+        if what == "features":
+            return f
+        probs = model.head(f).softmax(1)
+    return (probs, f) if what == "both" else probs
 
 
 def accuracy(model, x, y):

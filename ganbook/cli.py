@@ -108,26 +108,24 @@ def cmd_classifier(a):
 
 
 def cmd_evaluate(a):
-    import torch
     from . import classifier as C
     from . import data
-    from . import evaluate as ev
     from . import experiments as E
+    from . import scoreboard
     try:
         model, spec = E.load_generator(a.run)
         clf = C.load(a.classifier)
-        test = data.load_mnist("test")
+        test, valid = data.load_mnist("test"), data.load_mnist("valid")
     except (ValueError, FileNotFoundError, DataError) as e:
         sys.exit(str(e))
     if spec.get("dataset") != "mnist":
         sys.exit(f"{a.run} is a {spec.get('dataset')} model; the evaluation measures are MNIST's")
-    r = ev.over_draws(lambda i: model.sample(a.n, torch.Generator().manual_seed(1234 + i)).numpy(),
-                      test, clf, draws=a.draws)
+    r = scoreboard.score(scoreboard.generator_source(model, a.n, a.draws), test, valid, clf)
     r |= {"run": str(a.run), "reference": "MNIST test (10,000)", "classifier": str(a.classifier)}
     out = Path(a.run) / "evaluation.json" if Path(a.run).is_dir() else Path(f"{a.run}.evaluation.json")
     atomic_write_text(out, json.dumps(r, indent=1))
-    for key in ("IS", "FD", "precision", "recall", "density", "coverage", "classes_covered", "kl_uniform"):
-        print(f"{key:<16}{r[key]:10.4f} ± {r[key + '_sd']:.4f}")
+    for key, label, _ in scoreboard.COLUMNS:
+        print(f"{label:<16}{r[key]:10.4f} ± {r[key + '_sd']:.4f}")
     print(f"-> {out}")
 
 

@@ -94,23 +94,30 @@ def class_coverage(probs, classes=10):
             "kl_uniform": float((nz * torch.log(nz * classes)).sum())}
 
 
-def measures(samples, real, clf, k=3):
-    """Every measure of ``samples`` against ``real`` images, in the classifier's spaces."""
+def measures(samples, real_features, clf, k=3):
+    """Every measure of ``samples`` against real images given by their features
+    (``predict(clf, real, what='features')``), in the classifier's spaces."""
     from .classifier import predict
-    probs = predict(clf, samples)
-    f_s, f_r = predict(clf, samples, what="features"), predict(clf, real, what="features")
+    probs, f_s = predict(clf, samples, what="both")
     is_mean, is_sd = inception_score(probs)
     cov = class_coverage(probs)
-    return {"IS": is_mean, "IS_split_sd": is_sd, "FD": frechet_distance(f_r, f_s),
-            **prdc(f_r, f_s, k), "classes_covered": cov["covered"], "kl_uniform": cov["kl_uniform"],
-            "class_histogram": cov["histogram"]}
+    return {"IS": is_mean, "IS_split_sd": is_sd, "FD": frechet_distance(real_features, f_s),
+            **prdc(real_features, f_s, k), "classes_covered": cov["covered"],
+            "kl_uniform": cov["kl_uniform"], "class_histogram": cov["histogram"]}
 
 
-def over_draws(draw, real, clf, draws=3, k=3):
+def over_draws(draw, real, clf, draws=3, k=3, extra=None):
     """The measures of ``draws`` sample sets (``draw(i)`` gives the i-th) as {name: mean},
-    {name + '_sd': sd over the draws}; the class histogram of the first draw."""
-    rows = [measures(draw(i), real, clf, k) for i in range(draws)]
-    out = {"draws": draws, "n_samples": len(draw(0)), "class_histogram": rows[0]["class_histogram"]}
+    {name + '_sd': sd over the draws}; the class histogram of the first draw.  ``extra``:
+    a function of a sample set returning more measures (numbers) to add to each draw's."""
+    from .classifier import predict
+    f_r = predict(clf, real, what="features")
+    rows, n = [], None
+    for i in range(draws):
+        s = draw(i)
+        n = len(s)
+        rows.append(measures(s, f_r, clf, k) | (extra(s) if extra else {}))
+    out = {"draws": draws, "n_samples": n, "class_histogram": rows[0]["class_histogram"]}
     for key in rows[0]:
         if key != "class_histogram":
             v = np.array([r[key] for r in rows], dtype=np.float64)

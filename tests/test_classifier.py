@@ -59,3 +59,22 @@ def test_shift_augmentation_moves_images_in_training_only():
     assert torch.equal(moved.sum((1, 2)), torch.ones(200))             # nothing falls off
     clf.eval()
     assert torch.equal(clf.features(x[:2]), clf.features(x[:2]))       # no augmentation in eval
+
+
+def test_shipped_classifier_reaches_its_target_on_real_test_data():
+    """weights/mnist-classifier: SHA256 checked on load, >= 99.3 % on the real test set, and the
+    accuracy its record states (the number the evaluation chapter and the README quote)."""
+    from pathlib import Path
+    import test_data
+    if test_data.REAL is None:
+        pytest.skip("real MNIST not found")
+    repo = Path(__file__).resolve().parents[1]
+    clf, record = weights.load(repo / C.WEIGHTS)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GANBOOK_DATA", str(test_data.REAL))
+        from ganbook import data
+        x, y = data.load_mnist("test", with_labels=True)
+    acc = C.accuracy(clf, x, y)
+    assert acc >= C.TARGET and acc == record["test_accuracy"]
+    assert record["trained_on"] == "MNIST train[:50000]"
+    assert (repo / C.WEIGHTS).with_suffix(".safetensors").stat().st_size < 2 * 2 ** 20
