@@ -66,9 +66,23 @@ nbval: $(STAMP)
 	  else echo "nbval: notebooks have code cells but pytest collected none" >&2; fi; \
 	fi; exit $$rc
 
-book: $(STAMP)
+# The widget manager (require.js and @jupyter-widgets/html-manager, versions pinned in
+# book-js/package-lock.json) is installed from the npm registry and served by the site
+# itself (copied from site-static/widgets/ to _static/widgets/), so pages with saved widget state ask no other host.
+WIDGET_JS := site-static/widgets/embed-amd.js
+HTML_MANAGER := book-js/node_modules/@jupyter-widgets/html-manager/dist
+$(WIDGET_JS): book-js/package.json book-js/package-lock.json book-js/require-config.js
+	@command -v npm >/dev/null || { echo "make book needs npm for the site's widget manager: apt-get install -y npm" >&2; exit 1; }
+	npm ci --prefix book-js --no-audit --no-fund --ignore-scripts
+	rm -rf site-static/widgets.tmp && mkdir -p site-static/widgets.tmp
+	cp book-js/node_modules/requirejs/require.js book-js/require-config.js site-static/widgets.tmp/
+	cd $(HTML_MANAGER) && cp embed-amd.js *.embed.js *.woff *.woff2 *.ttf *.eot *.svg $(CURDIR)/site-static/widgets.tmp/
+	rm -rf site-static/widgets && mv site-static/widgets.tmp site-static/widgets
+
+book: $(STAMP) $(WIDGET_JS)
 	$(JB) build -W -n --keep-going .
 	@echo "site: $(CURDIR)/_build/html/index.html"
+
 
 # Browser tests (tests/browser): a second command, not part of `make test`. They need Debian's
 # Chromium at /usr/bin/chromium (apt-get install -y chromium) and the `browser` extra. The site
@@ -82,7 +96,7 @@ $(BROWSER_STAMP): $(STAMP) pyproject.toml
 	$(PIP) install -e '.[book,test,browser]'
 	@touch $@
 
-_build/html/index.html: $(STAMP) $(BOOK_SOURCES)
+_build/html/index.html: $(STAMP) $(BOOK_SOURCES) $(WIDGET_JS)
 	$(JB) build -W -n --keep-going . || { rm -f $@; exit 1; }
 	@touch $@
 
@@ -116,5 +130,5 @@ faults: $(STAMP)
 	$(PY) bench/fault_injection.py --kills $(KILLS)
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build .pytest_cache .hypothesis site-static book-js/node_modules
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
