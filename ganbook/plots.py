@@ -73,3 +73,26 @@ def collapse_trace(rows, title=""):
     ax[0].set_title(title or "the first steps", loc="left", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def class_histograms(rows, classes=10, cols=4):
+    """The measurable face of mode collapse: per row of {name: evaluation result}, the share
+    of samples the classifier puts in each class, against the uniform 1/classes."""
+    import matplotlib.pyplot as plt
+    rows = {k: v for k, v in rows.items() if v is not None}
+    n_rows = -(-len(rows) // cols)
+    fig, axes = plt.subplots(n_rows, cols, figsize=(3.2 * cols, 2.3 * n_rows), sharey=True,
+                             squeeze=False)
+    for ax, (name, r) in zip(axes.flat, rows.items()):
+        ax.bar(range(classes), r["class_histogram"], color="0.4")
+        ax.axhline(1 / classes, color="C3", lw=0.8, ls="--")
+        ax.set_title(f"{name}\n{r['classes_covered']:.0f} classes, KL {r['kl_uniform']:.2f}",
+                     fontsize=8)
+        ax.set_xticks(range(classes))
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(rows):]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("share of samples", fontsize=8)
+    fig.tight_layout()
+    return fig
