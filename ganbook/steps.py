@@ -41,8 +41,11 @@ def check_finite(t, **values):
 
 
 def batch_dependent(net):
-    """True if ``net`` has a layer whose output for one example depends on the others."""
-    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules())
+    """True if ``net`` has a layer whose output for one example depends on the others
+    (BatchNorm, or a module that says so with ``batch_dependent = True``: PacGAN's packing,
+    the minibatch standard deviation)."""
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) or getattr(m, "batch_dependent", False)
+               for m in net.modules())
 
 
 class GANStep:

@@ -1,0 +1,61 @@
+"""ganbook.mixtures: the 2-D benchmarks' data and measures on cases with known answers, and
+the D-side fixes (PacGAN packing, minibatch sd) as the one loop sees them."""
+import math
+
+import pytest
+import torch
+
+from ganbook import mixtures as M
+from ganbook.steps import batch_dependent
+
+
+@pytest.mark.parametrize("name, k, sigma, radius", [("ring", 8, 0.01, 1.0), ("grid", 25, 0.05, 4 * 2 ** 0.5)])
+def test_mixtures_are_the_papers(name, k, sigma, radius):
+    mix = M.Mixture(name)
+    assert mix.means.shape == (k, 2) and mix.sigma == sigma
+    assert mix.means.norm(dim=1).max().item() == pytest.approx(radius, abs=1e-6)
+    x = mix(20000, torch.Generator().manual_seed(0))
+    r = mix.measures(x)
+    # in 2-D, P(||x - mu|| < 3 sigma) = 1 - exp(-9/2) = 0.9889: p_data itself scores this
+    assert r["modes"] == k and r["high_quality"] == pytest.approx(1 - math.exp(-4.5), abs=0.003)
+    assert r["reverse_kl"] < 0.01
+
+
+def test_measures_known_answers():
+    mix = M.Mixture("grid")
+    at_modes = mix.means.repeat(4, 1)
+    assert mix.measures(at_modes) == {"modes": 25, "high_quality": 1.0, "reverse_kl": 0.0}
+    one = mix.means[:1].repeat(100, 1)
+    r = mix.measures(one)
+    assert r["modes"] == 1 and r["reverse_kl"] == pytest.approx(math.log(25))
+    far = torch.full((50, 2), 1.0)            # between modes: 1.41 from each, far past 3 sigma
+    r = mix.measures(far)
+    assert r["modes"] == 0 and r["high_quality"] == 0.0 and math.isnan(r["reverse_kl"])
+    half = torch.cat([mix.means[:5].repeat(10, 1), far])   # 50 good on 5 modes, 50 bad
+    r = mix.measures(half)
+    assert r["modes"] == 5 and r["high_quality"] == 0.5 and r["reverse_kl"] == pytest.approx(math.log(5))
+    with pytest.raises(ValueError, match="unknown mixture"):
+        M.Mixture("spiral")
+
+
+def test_packed_D_judges_packs_and_is_batch_dependent():
+    torch.manual_seed(0)
+    D = M.D_2d(pack=4)
+    assert batch_dependent(D) and not batch_dependent(M.D_2d())
+    x = torch.randn(12, 2)
+    out = D(x)
+    assert out.shape == (3, 1)
+    assert torch.allclose(out[1], D.net(x[4:8].reshape(1, 8))[0])    # pack 2 = samples 4..7
+    with pytest.raises(ValueError, match="divisible by 4"):
+        D(torch.randn(10, 2))
+
+
+def test_minibatch_std_sees_the_batch():
+    torch.manual_seed(0)
+    D = M.D_2d(minibatch_std=True)
+    assert batch_dependent(D)
+    same = torch.zeros(8, 2)
+    varied = torch.cat([torch.zeros(1, 2), torch.randn(7, 2)])
+    assert not torch.equal(D(same)[0], D(varied)[0])        # example 0 is the same in both
+    layer = M.MinibatchStd()
+    assert torch.equal(layer(torch.ones(5, 3))[:, -1], torch.zeros(5))
