@@ -43,7 +43,7 @@ def cmd_train(a):
                          "a new run with another --out")
             if not ckpt.exists():
                 sys.exit(f"--resume: no checkpoint at {ckpt}; drop --resume to start a new run")
-            T = E.load_run(out)
+            T = E.load_run(out, device=a.device)
             if T.run.spec["dataset"] != a.dataset:
                 sys.exit(f"{out} is a {T.run.spec['dataset']} run, not {a.dataset}")
             print(f"resumed {ckpt} at iteration {T.iteration}, epoch {T.epoch:.2f}")
@@ -58,7 +58,8 @@ def cmd_train(a):
                 optimizer=a.optimizer, real_label=a.real_label, G_init=a.G_init, noise=a.noise,
                 bias_clip=a.bias_clip, objective=a.objective, clip=a.clip,
                 gp_lambda=a.gp_lambda).items() if v is not None})
-            T = E.build(a.dataset, out=out, seed=a.seed or 0, arch=a.arch, **overrides)
+            T = E.build(a.dataset, out=out, seed=a.seed or 0, arch=a.arch, device=a.device,
+                        **overrides)
     except (ValueError, DataError) as e:
         sys.exit(str(e))
     if a.minutes is None and a.epochs is None and a.iterations is None:
@@ -213,6 +214,8 @@ def main(argv=None):
                    help="stop once the run is found collapsed 5 checks in a row")
     t.add_argument("--checkpoint-every", type=int, help="also checkpoint every N steps")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--device", help="train on another torch device (e.g. cuda) for exploratory "
+                                    "sweeps; the book's stored results are CPU runs")
     t.set_defaults(fn=cmd_train)
     s = sub.add_parser("sample", help="a grid of samples from a run or shipped weights")
     s.add_argument("run", help="a run folder (checkpoint.pt) or shipped weights (weights/NAME)")

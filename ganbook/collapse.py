@@ -31,7 +31,7 @@ def collapse_stats(G, D, noise, n=1000, seed=2014):
     RNGs are untouched, so checking does not change the run)."""
     g = torch.Generator().manual_seed(seed)
     with eval_mode(G, D):
-        x = G(noise(n, g))
+        x = G(noise(n, g).to(next(G.parameters()).device))
         d = torch.sigmoid(D(x)).mean().item()
         sd = x.std(0).mean().item()
     return {"D_G_z_eval": d, "G_sd": sd, "collapsed": is_collapsed(sd)}

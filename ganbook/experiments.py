@@ -76,7 +76,7 @@ def load_splits(dataset):
 
 
 def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=None,
-          noise="uniform", bias_clip=1e-3, **recipe):
+          noise="uniform", bias_clip=1e-3, device=None, **recipe):
     """A :class:`~ganbook.train.Trainer` of the paper's nets on ``dataset`` (recipe overridable).
 
     ``arch``: for the faces, a key of :data:`FACE_ARCHS` (default 'scaled'); MNIST has
@@ -108,7 +108,7 @@ def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=N
         D = nets.paper_D(d_data=x.shape[1])
     spec = {"dataset": dataset, "arch": arch, "G_init": G_init, "noise": noise, "bias_clip": bias_clip}
     run = Run(GAN(G, D, nets.Noise(100, noise)), x, Recipe(seed=seed, **recipe), out, spec, valid, test)
-    T = Trainer(run)
+    T = Trainer(run, device)
     if out is not None and not (Path(out) / "checkpoint.pt").exists():
         checkpoint.write_config(out, run.config())   # a resumed run's comes from its checkpoint
     return T
@@ -174,13 +174,13 @@ def load_generator(path):
     return model, record["spec"]
 
 
-def load_run(run, splits=None):
+def load_run(run, splits=None, device=None):
     """The Trainer of a run, restored from ``run/checkpoint.pt`` (built from its config.json)."""
     cfg = json.loads((Path(run) / "config.json").read_text())
     if "spec" not in cfg:
         raise ValueError(f"{run}/config.json is of an older ganbook (no 'spec'): its checkpoint "
                          "cannot be resumed; train again")
-    T = build(splits=splits, out=run, seed=cfg["recipe"]["seed"], **cfg["spec"])
+    T = build(splits=splits, out=run, seed=cfg["recipe"]["seed"], device=device, **cfg["spec"])
     return T.load()
 
 

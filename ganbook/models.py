@@ -27,9 +27,11 @@ class GAN(nn.Module):
 
     @torch.no_grad()
     def sample(self, n, generator=None, batch=2000):
-        """n samples G(z), G in eval mode (no dropout), as one tensor."""
+        """n samples G(z), G in eval mode (no dropout), as one CPU tensor (z is drawn on
+        the CPU, so a seed gives the same z wherever G lives)."""
+        device = next(self.G.parameters()).device
         with eval_mode(self.G):
-            return torch.cat([self.G(self.prior(min(batch, n - a), generator))
+            return torch.cat([self.G(self.prior(min(batch, n - a), generator).to(device)).cpu()
                               for a in range(0, n, batch)]) if n else torch.empty(0)
 
     def config(self):

@@ -49,8 +49,10 @@ class Run:
 class Trainer:
     """Trains ``run.model`` by the step its recipe names; see the module docstring."""
 
-    def __init__(self, run):
+    def __init__(self, run, device=None):
         self.run = run
+        self.device = torch.device(device or "cpu")   # another device: exploratory runs only
+        run.model.to(self.device)                     # (the stored results are CPU runs)
         data = run.p_data
         self.dataset = torch.is_tensor(data) or isinstance(data, tuple)
         if not self.dataset and not callable(data):
@@ -104,10 +106,12 @@ class Trainer:
             self._perm, self._pos = torch.randperm(self._n, generator=self.gen), 0
         idx = self._perm[self._pos:self._pos + m]
         self._pos += m
-        return tuple(d[idx] for d in data) if isinstance(data, tuple) else data[idx]
+        if isinstance(data, tuple):
+            return tuple(d[idx].to(self.device) for d in data)
+        return data[idx].to(self.device)
 
     def sample_z(self, n=None):
-        return self.model.sample_z(n or self.recipe.m, self.gen)
+        return self.model.sample_z(n or self.recipe.m, self.gen).to(self.device)
 
     @contextmanager
     def rng(self):

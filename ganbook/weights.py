@@ -31,7 +31,7 @@ def export(trainer, name, **info):
     from safetensors.torch import save_file
     meta, tensors = _paths(name)
     net = trainer.G if hasattr(trainer.model, "G") else trainer.model
-    state = {k: v.detach().contiguous() for k, v in net.state_dict().items()}
+    state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
     with atomic_path(tensors) as tmp:
         save_file(state, str(tmp))
     size = tensors.stat().st_size / 2 ** 20
