@@ -100,14 +100,15 @@ def nearest(x, ref, block=2000):
                       for a in range(0, len(x), block)])
 
 
-def kmeans(x, k, iterations=10, seed=0, block=5000):
+def kmeans(x, k, iterations=10, seed=0, block=5000, progress=False):
     """Lloyd's k-means; returns the (k, d) centroids (a Parzen baseline, Theis et al. 2016)."""
+    from tqdm.auto import trange
     x = _as_tensor(x)
     if not 1 <= k <= len(x):
         raise ValueError(f"k={k} centroids need 1 <= k <= {len(x)} points")
     g = torch.Generator().manual_seed(seed)
     c = x[torch.randperm(len(x), generator=g)[:k]].clone()
-    for _ in range(iterations):
+    for _ in trange(iterations, desc=f"k-means (k={k})", disable=not progress, leave=False):
         assign = nearest(x, c, block)
         sums = torch.zeros_like(c).index_add_(0, assign, x)
         counts = torch.bincount(assign, minlength=k).unsqueeze(1)

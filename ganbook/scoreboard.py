@@ -57,7 +57,7 @@ def baseline_sources(train, n=10000, draws=3, kmeans_iterations=10):
 
     def centres(i):
         if not centroids:
-            centroids.append(kmeans(train, n, iterations=kmeans_iterations).numpy())
+            centroids.append(kmeans(train, n, iterations=kmeans_iterations, progress=True).numpy())
         return centroids[0]
 
     def noise(i):
