@@ -251,4 +251,4 @@ def estimator_check(cases=((4.0, 0.5), (4.5, 0.5), (4.0, 0.25))):
 # The drawing (panels, the figure, the animation) lives in figure1_plots; re-exported here so
 # that ``F = ganbook.figure1`` reaches the whole figure.
 from .figure1_plots import (animation, animation_html, draw, draw_jsd, figure1,  # noqa: E402,F401
-                            offline_buttons, top_of)
+                            legend_below, offline_buttons, top_of)

@@ -18,10 +18,20 @@ def _z_to_x(z, kind, xlim, reverse=False):
     return a + (1 - u if reverse else u) * (b - a)
 
 
+# p_z's kind as the z axis names it
+NOISE_NAMES = {"uniform01": "U[0, 1]", "uniform": "U[-\u221a3, \u221a3]", "normal": "N(0, 1)"}
+
+
 def draw(ax, s, top=1.05, title=None, dstar=False, legend=False, xlim=None, before=None):
     """One Figure-1 panel: p_data black dotted, p_g green solid, D blue dashed (and D*
     thin if ``dstar``; the p_g of snapshot ``before`` faint); below, the z line and the
-    arrows x = G(z)."""
+    arrows x = G(z).
+
+    Axes: x on top (the upper line's scale), z on the bottom (the lower line's, right to
+    left for a decreasing G), density and D(x) on the left (one scale for both).
+    ``legend`` puts the legend outside the panel, to its right.
+    """
+    from matplotlib.ticker import MaxNLocator
     ax.clear()
     xlim = xlim or s.view
     if before is not None:
@@ -43,14 +53,30 @@ def draw(ax, s, top=1.05, title=None, dstar=False, legend=False, xlim=None, befo
     ax.text(xlim[0], zy + 0.03 * top, "z (drawn right to left)" if reverse else "z", fontsize=8)
     ax.set_xlim(*xlim)
     ax.set_ylim(zy - 0.06 * top, top)
-    ax.set_xticks([])
-    ax.set_yticks([])
     for side in ax.spines.values():
         side.set_visible(False)
+    # x's scale on top; z's on the bottom, where the z line is; density and D on the left
+    ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("top")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
+    ax.set_xlabel("x (upper line)", fontsize=8, labelpad=2)
+    lo, hi = Noise.SUPPORT[s.noise]
+    zt = np.array([lo, (lo + hi) / 2, hi])
+    zax = ax.secondary_xaxis("bottom")
+    zax.set_xticks(_z_to_x(zt, s.noise, xlim, reverse), [f"{v:.3g}" for v in zt])
+    zax.spines["bottom"].set_visible(False)
+    zax.set_xlabel(f"z ~ {NOISE_NAMES.get(s.noise, s.noise)} (lower line); arrows x = G(z)",
+                   fontsize=8, labelpad=2)
+    ax.spines["left"].set_visible(True)
+    ax.spines["left"].set_bounds(0, 1)
+    ax.set_yticks([0, 0.5, 1])
+    ax.set_ylabel("density; D(x)", fontsize=8, labelpad=2)
+    ax.tick_params(labelsize=7, length=2, pad=1)
+    zax.tick_params(labelsize=7, length=2, pad=1)
     if title:
         ax.set_title(title, fontsize=9)
     if legend:
-        ax.legend(loc="upper left", fontsize=7, frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
     return ax
 
 
@@ -65,29 +91,40 @@ def figure1(snaps, titles, dstar=(False, True, False, False), before=(None, None
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(snaps), figsize=(3.9 * len(snaps), 3.4))
     top = top_of(snaps)
-    legend = {}
     for i, (ax, s, t) in enumerate(zip(np.atleast_1d(axes), snaps, titles)):
         draw(ax, s, top, t, dstar=dstar[i], before=None if before[i] is None else snaps[before[i]])
-        for h, label in zip(*ax.get_legend_handles_labels()):
-            legend.setdefault(label, h)
-    fig.legend(legend.values(), legend.keys(), loc="lower center", ncol=len(legend),
-               frameon=False, fontsize=9)
+    legend_below(fig, axes)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 
-def draw_jsd(ax, iterations, jsd, now=None):
-    """JSD(p_data || p_g) against iteration, log scale, with log 2 (disjoint) marked."""
+def legend_below(fig, axes, fontsize=9):
+    """One legend for all ``axes``, each label once, in a row under the figure (leave room
+    for it: tight_layout(rect=(0, 0.07, 1, 1)) or so)."""
+    legend = {}
+    for ax in np.atleast_1d(axes):
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, h)
+    return fig.legend(legend.values(), legend.keys(), loc="lower center", ncol=len(legend),
+                      frameon=False, fontsize=fontsize)
+
+
+def draw_jsd(ax, iterations, jsd, now=None, title="JSD over the run"):
+    """JSD(p_data || p_g) in nats against iteration, log scale, with log 2 (disjoint) marked."""
     ax.clear()
     ax.plot(iterations, jsd, color="green", lw=1.5)
     if now is not None:
         ax.plot([iterations[now]], [jsd[now]], "o", color="green")
     ax.axhline(np.log(2), color="gray", lw=0.8, ls=":")
+    ax.text(1.01, np.log(2), "log 2\n(max)", color="gray", fontsize=7, va="center",
+            transform=ax.get_yaxis_transform())
     ax.set_yscale("log")
     ax.set_ylim(min(1e-3, 0.8 * min(jsd)), 1.0)
     ax.set_xlabel("iteration (G updates)", fontsize=8)
-    ax.set_ylabel("JSD($p_{data}$ || $p_g$)", fontsize=8)
+    ax.set_ylabel("JSD($p_{data}$ || $p_g$) (nats)", fontsize=8)
     ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
     return ax
 
 
@@ -103,12 +140,13 @@ def animation(snaps, dpi=60, fps=6):
 
     def frame(i):
         s = snaps[i]
-        draw(ax, s, top, f"iteration {s.iteration}: JSD = {s.jsd:.3f}, "
-             f"max|D - 1/2| = {s.max_D_half:.2f}", legend=True)
+        draw(ax, s, top, f"iteration {s.iteration}: JSD = {s.jsd:.3f} nats, "
+             f"max|D - 1/2| = {s.max_D_half:.2f}")
         draw_jsd(ax_j, its, js, now=i)
 
     frame(0)
-    fig.tight_layout()
+    legend_below(fig, ax, fontsize=8)     # the labels are the same in every frame
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
 
     anim = FuncAnimation(fig, frame, frames=len(snaps), interval=1000 / fps)
     plt.close(fig)

@@ -155,10 +155,11 @@ class Lab:
     # -- what the reader sees ------------------------------------------------------------------
     def titles(self):
         a, b, c, d = self.panels
-        return [f"(a) iteration {a.iteration}: JSD {a.jsd:.3f}",
+        return [f"(a) iteration {a.iteration}: JSD {a.jsd:.3f} nats",
                 f"(b) D after {self.inner} D steps: max|D - D*| {b.max_D_Dstar:.2f}",
-                f"(c) after one G update: JSD {c.jsd:.3f}",
-                f"(d) iteration {d.iteration}: JSD {d.jsd:.3f}, max|D - 1/2| {d.max_D_half:.2f}"]
+                f"(c) after one G update: JSD {c.jsd:.3f} nats",
+                f"(d) iteration {d.iteration}: JSD {d.jsd:.3f} nats, "
+                f"max|D - 1/2| {d.max_D_half:.2f}"]
 
     def render(self):
         """The four panels over the JSD curve, as PNG bytes."""
@@ -166,11 +167,13 @@ class Lab:
         FigureCanvasAgg(fig)
         grid = fig.add_gridspec(2, 4, height_ratios=[1.6, 1])
         top = F.top_of(self.panels)
-        for i, (s, t) in enumerate(zip(self.panels, self.titles())):
-            F.draw(fig.add_subplot(grid[0, i]), s, top, t, dstar=i == 1, legend=i == 0,
-                   before=self.panels[1] if i == 2 else None)
-        F.draw_jsd(fig.add_subplot(grid[1, :]), *self.curve, now=len(self.curve[0]) - 1)
-        fig.tight_layout()
+        panels = [fig.add_subplot(grid[0, i]) for i in range(4)]
+        for i, (ax, s, t) in enumerate(zip(panels, self.panels, self.titles())):
+            F.draw(ax, s, top, t, dstar=i == 1, before=self.panels[1] if i == 2 else None)
+        F.draw_jsd(fig.add_subplot(grid[1, :]), *self.curve, now=len(self.curve[0]) - 1,
+                   title="JSD over this run (one point per redraw)")
+        F.legend_below(fig, panels)
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
         buf = io.BytesIO()
         fig.savefig(buf, format="png")
         return buf.getvalue()

@@ -56,10 +56,8 @@ def theory_recording(frames=24, fps=3):
     pngs = []
     for mu, sigma, lam in theory_settings(frames):
         s = update(mu, sigma, lam)
-        fig = draw(s)
-        fig.suptitle(f"mean {mu:.1f}, sd {sigma:.1f}, lam {lam:.2f}:  V(D, G) = {s['V']:.3f},  "
-                     f"C(G) = {s['C']:.3f},  JSD = {s['JSD']:.3f}", fontsize=8)
-        fig.tight_layout()
+        fig = draw(s, title=f"mean {mu:.1f}, sd {sigma:.1f}, lam {lam:.2f}:  V(D, G) = "
+                            f"{s['V']:.3f},  C(G) = {s['C']:.3f},  JSD = {s['JSD']:.3f} (nats)")
         pngs.append(_png(fig))
     return frames_html(pngs, fps)
 

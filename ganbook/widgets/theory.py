@@ -63,8 +63,9 @@ def readout(s):
     return f"<table>{cells}</table>"
 
 
-def draw(s, ax=None):
-    """Plot p_data, p_g on the left axis and D*, D on the right one; returns the figure."""
+def draw(s, ax=None, title="p_data, p_g (left axis) and D*, D (right axis)"):
+    """Plot p_data, p_g on the left axis and D*, D on the right one, titled ``title``, the
+    legend under the axes (D* reaches 1 in any corner); returns the figure."""
     import matplotlib.pyplot as plt
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 3.2), dpi=80)
@@ -75,12 +76,15 @@ def draw(s, ax=None):
     ax.set_ylabel("density")
     ax.set_ylim(0, 1.05 * max(s["p_data"].max(), s["p_g"].max()))
     ax2 = ax.twinx()
-    ax2.plot(s["x"], s["D_star"], "b:", label="$D^*$")
-    ax2.plot(s["x"], s["D"], "b-", alpha=0.5, label="$D$")
+    ax2.plot(s["x"], s["D_star"], "b:", label="$D^*_G$")
+    ax2.plot(s["x"], s["D"], "b-", alpha=0.5, label=r"$D = \lambda D^*_G + (1 - \lambda)/2$")
     ax2.set_ylim(0, 1.02)
     ax2.set_ylabel("D(x)")
     lines = ax.get_lines() + ax2.get_lines()
-    ax.legend(lines, [l.get_label() for l in lines], loc="upper right", fontsize=8)
+    ax.legend(lines, [l.get_label() for l in lines], loc="upper center",
+              bbox_to_anchor=(0.5, -0.2), ncol=len(lines), fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -107,7 +111,9 @@ def widget(p_data=bimodal, mu=0.0, sigma=1.0, lam=1.0):
         table.value = readout(s)
         with out:
             out.clear_output(wait=True)
-            fig = draw(s)
+            fig = draw(s, title=f"p_g = N({s_mu.value:.2f}, {s_sigma.value:.2f}^2), "
+                                f"lam = {s_lam.value:.2f}: V(D, G) = {s['V']:.3f} nats, "
+                                f"C(G) = {s['C']:.3f} nats")
             display(fig)
             plt.close(fig)
 
