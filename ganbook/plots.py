@@ -85,10 +85,12 @@ def class_histograms(rows, classes=10, cols=4):
                              squeeze=False)
     for ax, (name, r) in zip(axes.flat, rows.items()):
         ax.bar(range(classes), r["class_histogram"], color="0.4")
-        ax.axhline(1 / classes, color="C3", lw=0.8, ls="--")
-        ax.set_title(f"{name}\n{r['classes_covered']:.0f} classes, KL {r['kl_uniform']:.2f}",
+        ax.axhline(1 / classes, color="C3", lw=0.8, ls="--", label="uniform")
+        c = r["classes_covered"]
+        ax.set_title(f"{name}\n{c:.1f} classes (mean over draws), KL to uniform {r['kl_uniform']:.2f}",
                      fontsize=8)
         ax.set_xticks(range(classes))
+        ax.set_xlabel("predicted class (first draw)", fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(rows):]:
         ax.axis("off")

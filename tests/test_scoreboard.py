@@ -100,3 +100,16 @@ def test_shipped_generators_lists_gans_not_the_classifier(tmp_path, clf):
     assert draws == 2 and draw(0).shape == (7, 64) and np.array_equal(draw(1), draw(1))
     assert not np.array_equal(draw(0), draw(1))
     assert torch.is_tensor(model.sample(1))
+
+
+def test_class_histograms_one_titled_panel_per_scored_row(clf):
+    import matplotlib
+    matplotlib.use("Agg")
+    from ganbook import plots
+    test, valid = separable(200, 3)[0], separable(100, 4)[0]
+    rows = {"good": scoreboard.score((lambda i: separable(200, 20 + i)[0], 2), test, valid, clf.model),
+            "DCGAN": None}
+    fig = plots.class_histograms(rows, cols=2)
+    shown = [a for a in fig.axes if a.axison]
+    assert len(shown) == 1 and shown[0].get_title().startswith("good\n10.0 classes")
+    assert shown[0].get_xlabel() and shown[0].get_ylabel() == "share of samples"
