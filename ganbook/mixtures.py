@@ -114,3 +114,42 @@ class D_2d(nn.Module):
             raise ValueError(f"PacGAN D with pack {self.pack} needs a minibatch divisible by "
                              f"{self.pack}, not {len(x)}: choose m as a multiple of the pack")
         return self.net(x.reshape(len(x) // self.pack, self.d_x * self.pack))
+
+
+# -- the benchmark's runs --------------------------------------------------------------------
+# Our own setup (the papers' differ, and the results depend on it): Adam 1e-4, m = 100, z ~
+# N(0, I_2), Algorithm 1's alternating update; one change per variant.
+RECIPE = dict(optimizer="adam", lr=1e-4, betas=(0.5, 0.999), m=100, update="alternating")
+VARIANTS = {
+    "gan": {},                                               # non-saturating -log D(G(z))
+    "saturating": dict(g_loss="saturating"),                 # log(1 - D(G(z))), as in V(D, G)
+    "k5": dict(k=5),                                         # k = 5 steps of D per step of G
+    "pacgan4": dict(pack=4),                                 # D judges packs of 4 (Lin et al.)
+    "minibatch_std": dict(minibatch_std=True),               # Karras et al. 2018
+    "wgan_gp": dict(objective="wgan_gp", betas=(0.5, 0.9), k=5),   # Gulrajani et al. 2017
+}
+
+
+def build(mixture="ring", variant="gan", seed=0, hidden_G=400, hidden_D=200, d_z=2, **recipe):
+    """A Trainer of the one loop for ``variant`` on ``mixture`` (a name of MIXTURES)."""
+    from .models import GAN
+    from .nets import Noise
+    from .recipe import Recipe
+    from .train import Run, Trainer
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; use one of {sorted(VARIANTS)}")
+    kw = dict(VARIANTS[variant])
+    pack, mbstd = kw.pop("pack", 1), kw.pop("minibatch_std", False)
+    torch.manual_seed(seed)
+    model = GAN(G_2d(d_z, hidden_G), D_2d(hidden=hidden_D, pack=pack, minibatch_std=mbstd),
+                Noise(d_z, "normal"))
+    spec = {"dataset": f"mixture-{mixture}", "variant": variant, "hidden_G": hidden_G,
+            "hidden_D": hidden_D, "d_z": d_z}
+    return Trainer(Run(model, Mixture(mixture), Recipe(**{**RECIPE, **kw, **recipe, "seed": seed}),
+                       spec=spec))
+
+
+def evaluate(trainer, n=2500, seed=0):
+    """The measures of n samples of the trainer's G (z seeded, so a check changes nothing)."""
+    s = trainer.model.sample(n, torch.Generator().manual_seed(seed))
+    return trainer.run.p_data.measures(s)

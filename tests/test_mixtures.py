@@ -59,3 +59,15 @@ def test_minibatch_std_sees_the_batch():
     assert not torch.equal(D(same)[0], D(varied)[0])        # example 0 is the same in both
     layer = M.MinibatchStd()
     assert torch.equal(layer(torch.ones(5, 3))[:, -1], torch.zeros(5))
+
+
+@pytest.mark.parametrize("variant", sorted(M.VARIANTS))
+def test_every_variant_trains_through_the_one_loop(variant, one_thread):
+    T = M.build("ring", variant, seed=0, hidden_G=16, hidden_D=8)
+    T.train(iterations=3, progress=False)
+    r = M.evaluate(T, n=200)
+    assert set(r) == {"modes", "high_quality", "reverse_kl"} and T.iteration == 3
+    assert torch.equal(T.model.sample(5, torch.Generator().manual_seed(1)),
+                       T.model.sample(5, torch.Generator().manual_seed(1)))
+    with pytest.raises(ValueError, match="unknown variant"):
+        M.build("ring", "unrolled")
