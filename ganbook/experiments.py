@@ -157,7 +157,8 @@ def keep_best(t):
         return None
     v = [r["valid_parzen"] for r in t.history if "valid_parzen" in r]
     if v[-1] >= max(v):
-        weights.export(t, Path(t.out) / BEST, valid_parzen=v[-1], valid_sigma=t.history[-1]["valid_sigma"])
+        weights.export(t, Path(t.out) / BEST, shipped=False, valid_parzen=v[-1],
+                       valid_sigma=t.history[-1]["valid_sigma"])
     return None
 
 

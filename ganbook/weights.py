@@ -25,9 +25,10 @@ def _paths(name):
     return p.with_suffix(".json"), p.with_suffix(".safetensors")
 
 
-def export(trainer, name, **info):
+def export(trainer, name, shipped=True, **info):
     """Write the trainer's G (a GAN) or its whole model (a classifier) as ``name``.safetensors
-    + ``name``.json; returns the json path."""
+    + ``name``.json; returns the json path.  ``shipped``: held to :data:`MAX_MB`, the size a
+    shipped model may take (False for a run's own record, such as its best-G)."""
     from safetensors.torch import save_file
     meta, tensors = _paths(name)
     net = trainer.G if hasattr(trainer.model, "G") else trainer.model
@@ -35,7 +36,7 @@ def export(trainer, name, **info):
     with atomic_path(tensors) as tmp:
         save_file(state, str(tmp))
     size = tensors.stat().st_size / 2 ** 20
-    if size > MAX_MB:
+    if shipped and size > MAX_MB:
         tensors.unlink()
         raise ValueError(f"the weights take {size:.1f} MB, over the {MAX_MB} MB a shipped model may")
     digest = sha256(tensors)
@@ -85,6 +86,10 @@ def ship(run, name):
     import shutil
     src_meta, src = _paths(Path(run) / "best-G")
     load(src_meta)                                   # refuses a damaged or missing file
+    size = src.stat().st_size / 2 ** 20
+    if size > MAX_MB:
+        raise ValueError(f"{src} takes {size:.1f} MB, over the {MAX_MB} MB a shipped model may; "
+                         "it stays in its run folder")
     meta, tensors = _paths(name)
     with atomic_path(tensors) as tmp:
         shutil.copyfile(src, tmp)

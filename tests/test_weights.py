@@ -64,3 +64,19 @@ def test_ship_copies_a_runs_best_G_with_its_record(tmp_path, capsys):
     (run / "best-G.safetensors").write_bytes(b"broken")
     with pytest.raises(SystemExit, match="does not match"):
         main(["ship", str(run), str(tmp_path / "weights" / "again")])
+
+
+def test_best_G_of_a_big_model_is_kept_but_not_shipped(tmp_path, monkeypatch):
+    """keep_best records G whatever its size (the faces G is over MAX_MB); ship refuses it."""
+    from ganbook import experiments as E, weights
+    monkeypatch.setattr(weights, "MAX_MB", 0.001)
+    T = E.build("fake", out=tmp_path / "run", seed=0)
+    T.train(iterations=2, progress=False, checkpoint=False)
+    T.history.append({"valid_parzen": 1.0, "valid_sigma": 0.2})
+    E.keep_best(T)
+    assert (tmp_path / "run" / "best-G.safetensors").exists()
+    with pytest.raises(ValueError, match="over the 0.001 MB a shipped model may"):
+        weights.export(T, tmp_path / "w")
+    with pytest.raises(ValueError, match="stays in its run folder"):
+        weights.ship(tmp_path / "run", tmp_path / "shipped")
+    assert not (tmp_path / "shipped.json").exists()
