@@ -19,12 +19,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .evaluate import over_draws
 from .metrics import kmeans, parzen_protocol
 
-SAMPLE_SEED = 1234     # draw i of a generator uses torch.Generator().manual_seed(SAMPLE_SEED + i)
+SAMPLE_SEED = 1234     # draw i of a generator: z seeded with SAMPLE_SEED + i
 SLOTS = {"DCGAN": "mnist-dcgan", "WGAN": "mnist-wgan", "WGAN-GP": "mnist-wgan-gp",
          "VAE": "mnist-vae"}
 COLUMNS = [("IS", "IS", 2), ("FD", "FD", 2), ("precision", "precision", 3),
@@ -34,10 +33,10 @@ COLUMNS = [("IS", "IS", 2), ("FD", "FD", 2), ("precision", "precision", 3),
 
 
 def generator_source(model, n=10000, draws=3):
-    """Draws of n samples G(z) of a GAN (or a VAE's decoder means), seeded per draw."""
-    def draw(i):
-        return model.sample(n, torch.Generator().manual_seed(SAMPLE_SEED + i)).numpy()
-    return draw, draws
+    """Draws of n samples G(z) of a GAN (or a VAE's decoder means), seeded per draw (draw 0
+    is the sample set of the Parzen protocol, experiments.samples' default seed)."""
+    from .experiments import samples
+    return (lambda i: samples(model, n, seed=SAMPLE_SEED + i)), draws
 
 
 def baseline_sources(train, n=10000, draws=3, kmeans_iterations=10):

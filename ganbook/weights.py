@@ -25,6 +25,14 @@ def _paths(name):
     return p.with_suffix(".json"), p.with_suffix(".safetensors")
 
 
+def _shippable(tensors, then=""):
+    """Refuse a tensor file over :data:`MAX_MB`, the size a shipped model may take."""
+    size = tensors.stat().st_size / 2 ** 20
+    if size > MAX_MB:
+        raise ValueError(f"{tensors.name} takes {size:.1f} MB, over the {MAX_MB} MB a shipped "
+                         f"model may{then}")
+
+
 def export(trainer, name, shipped=True, **info):
     """Write the trainer's G (a GAN) or its whole model (a classifier) as ``name``.safetensors
     + ``name``.json; returns the json path.  ``shipped``: held to :data:`MAX_MB`, the size a
@@ -35,10 +43,12 @@ def export(trainer, name, shipped=True, **info):
     state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
     with atomic_path(tensors) as tmp:
         save_file(state, str(tmp))
-    size = tensors.stat().st_size / 2 ** 20
-    if shipped and size > MAX_MB:
-        tensors.unlink()
-        raise ValueError(f"the weights take {size:.1f} MB, over the {MAX_MB} MB a shipped model may")
+    if shipped:
+        try:
+            _shippable(tensors)
+        except ValueError:
+            tensors.unlink()
+            raise
     digest = sha256(tensors)
     record = {"file": tensors.name, "sha256": digest, "spec": trainer.run.spec,
               "model": trainer.model.config(), "recipe": trainer.recipe.to_dict(),
@@ -86,10 +96,7 @@ def ship(run, name):
     import shutil
     src_meta, src = _paths(Path(run) / "best-G")
     load(src_meta)                                   # refuses a damaged or missing file
-    size = src.stat().st_size / 2 ** 20
-    if size > MAX_MB:
-        raise ValueError(f"{src} takes {size:.1f} MB, over the {MAX_MB} MB a shipped model may; "
-                         "it stays in its run folder")
+    _shippable(src, "; it stays in its run folder")
     meta, tensors = _paths(name)
     with atomic_path(tensors) as tmp:
         shutil.copyfile(src, tmp)
