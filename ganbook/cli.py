@@ -133,7 +133,7 @@ def cmd_evaluate(a):
 def cmd_ship(a):
     from . import weights
     try:
-        meta = weights.ship(a.run, a.name)
+        meta = weights.ship(a.run, a.name, label=a.label)
     except (ValueError, FileNotFoundError) as e:
         sys.exit(str(e))
     print(f"{a.run}/best-G -> {meta.with_suffix('')} (.json + .safetensors)")
@@ -238,6 +238,8 @@ def main(argv=None):
     sh = sub.add_parser("ship", help="copy a run's best-by-validation G to shipped weights")
     sh.add_argument("run")
     sh.add_argument("name", help="e.g. weights/mnist-seed0")
+    sh.add_argument("--label", help="the model's name in the evaluation table, e.g. "
+                    "\"GAN, authors' recipe (seed 0)\"; default: the file's name")
     sh.set_defaults(fn=cmd_ship)
     z = sub.add_parser("parzen", help="the paper's Parzen protocol on a trained run")
     z.add_argument("run")

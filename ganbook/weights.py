@@ -90,9 +90,10 @@ def load(name):
 
 
 
-def ship(run, name):
+def ship(run, name, label=None):
     """Copy a run's best-by-validation G (``run``/best-G) to ``name`` (e.g. weights/mnist-seed0),
-    checking its SHA256 on the way; returns the new json path."""
+    checking its SHA256 on the way; returns the new json path.  ``label``: the model's name in
+    the evaluation table (default: the file's name)."""
     import shutil
     src_meta, src = _paths(Path(run) / "best-G")
     load(src_meta)                                   # refuses a damaged or missing file
@@ -101,5 +102,7 @@ def ship(run, name):
     with atomic_path(tensors) as tmp:
         shutil.copyfile(src, tmp)
     record = json.loads(src_meta.read_text()) | {"file": tensors.name, "run": str(run)}
+    if label:
+        record["label"] = label
     atomic_write_text(meta, json.dumps(record, indent=1) + "\n")
     return meta

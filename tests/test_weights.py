@@ -61,6 +61,11 @@ def test_ship_copies_a_runs_best_G_with_its_record(tmp_path, capsys):
     best = json.loads((run / "best-G.json").read_text())
     assert record["valid_parzen"] == best["valid_parzen"] and record["run"] == str(run)
     assert record["sha256"] == best["sha256"] and record["file"] == "fake-seed0.safetensors"
+    assert "label" not in record
+    main(["ship", str(run), str(tmp_path / "weights" / "fake-named"), "--label", "GAN, fake (seed 0)"])
+    assert json.loads((tmp_path / "weights" / "fake-named.json").read_text())["label"] == "GAN, fake (seed 0)"
+    from ganbook import scoreboard
+    assert "GAN, fake (seed 0)" in scoreboard.shipped_generators(tmp_path / "weights", dataset="fake")
     (run / "best-G.safetensors").write_bytes(b"broken")
     with pytest.raises(SystemExit, match="does not match"):
         main(["ship", str(run), str(tmp_path / "weights" / "again")])
