@@ -1,4 +1,6 @@
 """Figures of the image chapters: sample grids (paper Fig. 2) and interpolations (Fig. 3)."""
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -96,5 +98,25 @@ def class_histograms(rows, classes=10, cols=4):
         ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel("share of samples", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def sample_strip(folder, shape, shots=6, side=5, title=""):
+    """The same ``side`` x ``side`` z over training: the top-left corner of ``shots`` of the
+    per-epoch grids a run saved (``folder``/epochNNNN.png, all drawn from one fixed set of z
+    by :func:`ganbook.experiments.epoch_callbacks`), first and last included, evenly spaced."""
+    import matplotlib.pyplot as plt
+    pngs = sorted(Path(folder).glob("epoch*.png"))
+    if not pngs:
+        raise FileNotFoundError(f"no sample grids (epoch*.png) in {folder}: train the run first")
+    picks = [pngs[i] for i in np.unique(np.linspace(0, len(pngs) - 1, shots).round().astype(int))]
+    corner = 1 + side * (shape[0] + 1)            # side x side images with their 1-pixel borders
+    fig, axes = plt.subplots(1, len(picks), figsize=(2.1 * len(picks), 2.5), squeeze=False)
+    for ax, png in zip(axes[0], picks):
+        ax.imshow(plt.imread(png)[:corner, :corner, 0], cmap="gray", vmin=0, vmax=1)  # grey: R = G = B
+        ax.set_title(f"epoch {int(png.stem.removeprefix('epoch'))}", fontsize=10)
+        ax.axis("off")
+    fig.suptitle(title or f"{side * side} samples of G for the same z over training ({folder})", fontsize=10)
     fig.tight_layout()
     return fig
