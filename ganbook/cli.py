@@ -1,4 +1,4 @@
-"""Command line: ``python -m ganbook train|sample|classifier|evaluate|parzen|baselines|table1|sweep``.
+"""Command line: ``python -m ganbook train|sample|classifier|evaluate|parzen|baselines|table1|sweep|mixtures``.
 
     python -m ganbook train mnist --out runs/mnist --minutes 20
     python -m ganbook train mnist --out runs/mnist --resume --epochs 100   # same recipe, longer
@@ -9,6 +9,7 @@
     python -m ganbook train faces --out runs/faces --minutes 30   # FER-2013; tfd if you hold TFD
     python -m ganbook train fake --iterations 50 --out /tmp/smoke  # no data needed
     python -m ganbook sweep paper book --seeds 0-7 --epochs 5       # the collapse sweep
+    python -m ganbook mixtures ring grid --variants gan pacgan4 --seeds 0-4   # 2-D mode collapse
 """
 import argparse
 import json
@@ -171,6 +172,18 @@ def cmd_sweep(a):
     print(sweep.table(sweep.summary(a.out)))
 
 
+def cmd_mixtures(a):
+    from . import mixture_runs as R
+    from .mixtures import MIXTURES, VARIANTS
+    bad = [m for m in a.mixtures if m not in MIXTURES] + [v for v in a.variants if v not in VARIANTS]
+    if bad:
+        sys.exit(f"unknown {bad}; mixtures: {sorted(MIXTURES)}, variants: {list(VARIANTS)}")
+    if not a.summary:
+        lo, _, hi = a.seeds.partition("-")
+        R.run_many(a.mixtures, a.variants, range(int(lo), int(hi or lo) + 1), a.iterations, out=a.out)
+    print(R.table(R.summary(a.out)))
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ganbook", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -265,6 +278,14 @@ def main(argv=None):
     w.add_argument("--out", default="runs/sweep")
     w.add_argument("--summary", action="store_true", help="only print the table of what is done")
     w.set_defaults(fn=cmd_sweep)
+    mx = sub.add_parser("mixtures", help="the 2-D mode-collapse benchmark: ring/grid x variants x seeds")
+    mx.add_argument("mixtures", nargs="*", default=["ring", "grid"])
+    mx.add_argument("--variants", nargs="+", default=["gan"])
+    mx.add_argument("--seeds", default="0-4")
+    mx.add_argument("--iterations", type=int, default=20000)
+    mx.add_argument("--out", default="runs/mixtures")
+    mx.add_argument("--summary", action="store_true", help="only print the table of what is done")
+    mx.set_defaults(fn=cmd_mixtures)
     a = p.parse_args(argv)
     try:
         a.fn(a)

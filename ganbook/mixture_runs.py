@@ -1,0 +1,127 @@
+"""The 2-D mode-collapse benchmark: the variants of :mod:`ganbook.mixtures` on the ring and
+the grid, several seeds each, one budget for all; a result file per run and a table of
+mean ± standard error over seeds.
+
+Protocol (VEEGAN, Srivastava et al. 2017; PacGAN, Lin et al. 2018): after training, 2,500
+samples of G give the measures of :func:`ganbook.mixtures.measures` -- modes covered, the
+share of high-quality samples (within 3 sigma of their nearest mode) and the reverse KL of
+the modes' histogram to uniform.  Over S seeds, mean ± standard error sd / sqrt(S).  The
+setup (nets, optimiser, budget) is ours and stated in each result, because the literature's
+numbers depend on theirs.
+
+    python -m ganbook mixtures ring grid --variants gan pacgan4 --seeds 0-4 --iterations 20000
+"""
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import mixtures as M
+from .files import atomic_path, atomic_write_text
+
+CHECKS = 10          # measures (and kept samples, for the pictures) this many times per run
+KEEP = 500           # samples kept per check
+
+# PacGAN, Table 1 (10 trials each; cited, not measured): modes covered (mean, se) and the
+# share of high-quality samples in % (nan where we do not quote it).
+ANCHORS = {("ring", "GAN (PacGAN's Table 1)"): ((6.3, 0.5), (98.2, math.nan)),
+           ("ring", "PacGAN4 (PacGAN's Table 1)"): ((7.8, 0.1), (math.nan, math.nan)),
+           ("grid", "GAN (PacGAN's Table 1)"): ((17.3, 0.8), (94.8, math.nan)),
+           ("grid", "PacGAN4 (PacGAN's Table 1)"): ((24.8, 0.2), (math.nan, math.nan))}
+
+
+def folder(out, mixture, variant, seed):
+    return Path(out) / mixture / variant / f"seed{seed}"
+
+
+def run(mixture, variant, seed, iterations, out="runs/mixtures", n=2500, **build):
+    """Train one (mixture, variant, seed) through the one loop, measuring CHECKS times;
+    writes result.json and samples.npz (KEEP samples of G at each check, z fixed)."""
+    T = M.build(mixture, variant, seed=seed, **build)
+    every = max(iterations // CHECKS, 1)
+    checks, kept = [], {}
+    while T.iteration < iterations:
+        T.train(iterations=min(every, iterations - T.iteration), log_every=every, progress=False,
+                checkpoint=False)
+        m = M.evaluate(T, n)    # reverse KL is undefined (None) when no sample is high quality
+        checks.append({"iteration": T.iteration, **m, "reverse_kl": None if math.isnan(m["reverse_kl"])
+                       else m["reverse_kl"]})
+        kept[f"it{T.iteration}"] = T.model.sample(KEEP, torch.Generator().manual_seed(1)).numpy()
+    res = {"mixture": mixture, "variant": variant, "seed": seed, "iterations": T.iteration,
+           "n_measure": n, "train_minutes": T.wall / 60, "spec": T.run.spec,
+           "recipe": T.recipe.to_dict(), "final": checks[-1], "checks": checks}
+    where = folder(out, mixture, variant, seed)
+    where.mkdir(parents=True, exist_ok=True)
+    with atomic_path(where / "samples.npz") as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **kept)
+    atomic_write_text(where / "result.json", json.dumps(res, indent=1))
+    return json.loads(json.dumps(res))          # as a reader of the file sees it
+
+
+def run_many(mixtures, variants, seeds, iterations, out="runs/mixtures", say=print, **build):
+    """Every (seed, mixture, variant), seed-major; finished runs (result.json) skipped."""
+    for seed in seeds:
+        for mixture in mixtures:
+            for variant in variants:
+                if (folder(out, mixture, variant, seed) / "result.json").exists():
+                    continue
+                t0 = time.perf_counter()
+                r = run(mixture, variant, seed, iterations, out, **build)
+                say(f"{mixture} {variant} seed {seed}: {r['final']['modes']} modes, "
+                    f"{100 * r['final']['high_quality']:.1f} % high quality, "
+                    f"{time.perf_counter() - t0:.0f} s")
+
+
+def _mean_se(v):
+    v = np.asarray([math.nan if x is None else x for x in v], dtype=float)
+    v = v[~np.isnan(v)]
+    if not len(v):
+        return math.nan, math.nan
+    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else math.nan
+
+
+def summary(out="runs/mixtures"):
+    """{(mixture, variant): {'runs', 'modes', 'high_quality', 'reverse_kl' (each (mean, se)),
+    'all_modes' (every seed covered every mode), 'min_high_quality', 'iterations',
+    'minutes'}} from the result files."""
+    rows = {}
+    for f in sorted(Path(out).glob("*/*/seed*/result.json")):
+        r = json.loads(f.read_text())
+        rows.setdefault((r["mixture"], r["variant"]), []).append(r)
+    table = {}
+    for key, rs in rows.items():
+        fin = [r["final"] for r in rs]
+        k = len(M.Mixture(key[0]).means)
+        table[key] = {"runs": len(rs), "modes": _mean_se([f["modes"] for f in fin]),
+                      "high_quality": _mean_se([100 * f["high_quality"] for f in fin]),
+                      "reverse_kl": _mean_se([f["reverse_kl"] for f in fin]),
+                      "all_modes": all(f["modes"] == k for f in fin),
+                      "min_high_quality": 100 * min(f["high_quality"] for f in fin),
+                      "iterations": sorted({r["iterations"] for r in rs}),
+                      "minutes": float(np.mean([r["train_minutes"] for r in rs]))}
+    order = list(M.VARIANTS)
+    return dict(sorted(table.items(), key=lambda kv: (kv[0][0] != "ring", order.index(kv[0][1])
+                                                      if kv[0][1] in order else len(order))))
+
+
+def table(summary_, anchors=True):
+    """The summary as markdown, the cited PacGAN rows under each mixture's measured ones."""
+    def pm(ms, fmt="{:.1f}"):
+        m, s = ms
+        return "n/a" if math.isnan(m) else fmt.format(m) + ("" if math.isnan(s) else " ± " + fmt.format(s))
+    lines = ["| data | variant | seeds | modes covered | high quality (%) | reverse KL | every seed all modes |",
+             "|---|---|---|---|---|---|---|"]
+    for mixture in ("ring", "grid"):
+        for (mx, v), t in summary_.items():
+            if mx == mixture:
+                lines.append(f"| {mx} | {v} | {t['runs']} | {pm(t['modes'])} | {pm(t['high_quality'])} | "
+                             f"{pm(t['reverse_kl'], '{:.2f}')} | {'yes' if t['all_modes'] else 'no'} |")
+        if anchors:
+            for (mx, name), (modes, hq) in ANCHORS.items():
+                if mx == mixture:
+                    lines.append(f"| {mx} | {name} | 10 (cited) | {pm(modes)} | {pm(hq)} | | |")
+    return "\n".join(lines)

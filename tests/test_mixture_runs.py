@@ -1,0 +1,52 @@
+"""ganbook.mixture_runs: a run writes what it measured (and the samples behind its
+pictures), finished runs are skipped, and the table is mean ± standard error over seeds."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from ganbook import mixture_runs as R
+from ganbook.cli import main
+
+SMALL = dict(hidden_G=16, hidden_D=16)
+
+
+def test_run_records_checks_and_samples(tmp_path):
+    r = R.run("ring", "gan", 0, 40, out=tmp_path, n=300, **SMALL)
+    f = tmp_path / "ring" / "gan" / "seed0"
+    assert json.loads((f / "result.json").read_text()) == r
+    assert [c["iteration"] for c in r["checks"]] == list(range(4, 41, 4))      # CHECKS = 10
+    assert r["final"] == r["checks"][-1] and r["iterations"] == 40
+    assert r["spec"]["hidden_G"] == 16 and r["recipe"]["seed"] == 0
+    kept = np.load(f / "samples.npz")
+    assert sorted(kept.files, key=lambda k: int(k[2:])) == [f"it{i}" for i in range(4, 41, 4)]
+    assert kept["it40"].shape == (R.KEEP, 2)
+    again = R.run("ring", "gan", 0, 40, out=tmp_path / "again", n=300, **SMALL)
+    assert again["checks"] == r["checks"]                   # a seed fixes a run
+
+
+def test_summary_is_mean_and_standard_error_over_seeds(tmp_path):
+    said = []
+    R.run_many(["ring"], ["gan"], [0, 1, 2], 20, out=tmp_path, say=said.append, **SMALL)
+    assert len(said) == 3
+    R.run_many(["ring"], ["gan"], [0, 1, 2], 20, out=tmp_path, say=said.append, **SMALL)
+    assert len(said) == 3                                    # all done: nothing re-run
+    # overwrite the finals with known values: modes 8, 6, 7; high quality 1.0, 0.5, 0.75
+    for s, (m, hq) in enumerate([(8, 1.0), (6, 0.5), (7, 0.75)]):
+        p = tmp_path / "ring" / "gan" / f"seed{s}" / "result.json"
+        r = json.loads(p.read_text())
+        r["final"] |= {"modes": m, "high_quality": hq, "reverse_kl": 0.1 * s}
+        p.write_text(json.dumps(r))
+    t = R.summary(tmp_path)[("ring", "gan")]
+    assert t["runs"] == 3 and t["modes"] == pytest.approx((7.0, 1 / math.sqrt(3)))
+    assert t["high_quality"] == pytest.approx((75.0, 25 / math.sqrt(3)))
+    assert t["reverse_kl"][0] == pytest.approx(0.1) and not t["all_modes"] and t["min_high_quality"] == 50
+    text = R.table(R.summary(tmp_path))
+    assert "| ring | gan | 3 | 7.0 ± 0.6 | 75.0 ± 14.4 | 0.10 ± 0.06 | no |" in text
+    assert "| ring | GAN (PacGAN's Table 1) | 10 (cited) | 6.3 ± 0.5 | 98.2 |" in text
+
+
+def test_cli_refuses_unknown_names(capsys):
+    with pytest.raises(SystemExit, match="unknown"):
+        main(["mixtures", "spiral", "--variants", "gan"])
