@@ -125,3 +125,27 @@ def table(summary_, anchors=True):
                 if mx == mixture:
                     lines.append(f"| {mx} | {name} | 10 (cited) | {pm(modes)} | {pm(hq)} | | |")
     return "\n".join(lines)
+
+
+def plot_over_training(run_folder, shots=5, title=""):
+    """G's kept samples at ``shots`` of a run's checks (first and last included), over the
+    modes of its mixture, each panel titled with its iteration and measures."""
+    import matplotlib.pyplot as plt
+    r = json.loads((Path(run_folder) / "result.json").read_text())
+    kept = np.load(Path(run_folder) / "samples.npz")
+    mix = M.Mixture(r["mixture"])
+    picks = [r["checks"][i] for i in np.unique(np.linspace(0, len(r["checks"]) - 1, shots).round().astype(int))]
+    lim = float(mix.means.abs().max()) * 1.5
+    fig, axes = plt.subplots(1, len(picks), figsize=(2.8 * len(picks), 3.1), sharex=True, sharey=True)
+    for ax, c in zip(np.atleast_1d(axes), picks):
+        s = kept[f"it{c['iteration']}"]
+        ax.scatter(*mix.means.T, s=60, facecolors="none", edgecolors="C1", lw=1, label="modes of p_data")
+        ax.scatter(s[:, 0], s[:, 1], s=2, alpha=0.5, color="C0", label=f"{len(s)} samples of G")
+        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", xlabel="x1")
+        ax.set_title(f"iteration {c['iteration']:,}\n{c['modes']} modes, {100 * c['high_quality']:.0f} % high q.",
+                     fontsize=9)
+    np.atleast_1d(axes)[0].set_ylabel("x2")
+    np.atleast_1d(axes)[0].legend(fontsize=7, loc="lower left", markerscale=2)
+    fig.suptitle(title or f"{r['mixture']}, {r['variant']}, seed {r['seed']}", fontsize=10)
+    fig.tight_layout()
+    return fig

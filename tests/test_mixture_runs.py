@@ -50,3 +50,16 @@ def test_summary_is_mean_and_standard_error_over_seeds(tmp_path):
 def test_cli_refuses_unknown_names(capsys):
     with pytest.raises(SystemExit, match="unknown"):
         main(["mixtures", "spiral", "--variants", "gan"])
+
+
+def test_plot_over_training_shows_the_kept_samples(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    r = R.run("grid", "gan", 1, 30, out=tmp_path, n=200, **SMALL)
+    fig = R.plot_over_training(tmp_path / "grid" / "gan" / "seed1", shots=3)
+    axes = fig.axes
+    assert [a.get_title().split("\n")[0] for a in axes] == ["iteration 3", "iteration 15", "iteration 30"]
+    last = np.load(tmp_path / "grid" / "gan" / "seed1" / "samples.npz")["it30"]
+    assert np.allclose(axes[2].collections[1].get_offsets(), last)       # G's samples, as kept
+    assert len(axes[2].collections[0].get_offsets()) == 25                # the grid's modes
+    assert f"{r['checks'][-1]['modes']} modes" in axes[2].get_title()
