@@ -79,7 +79,16 @@ $(WIDGET_JS): book-js/package.json book-js/package-lock.json book-js/require-con
 	cd $(HTML_MANAGER) && cp embed-amd.js *.embed.js *.woff *.woff2 *.ttf *.eot *.svg $(CURDIR)/site-static/widgets.tmp/
 	rm -rf site-static/widgets && mv site-static/widgets.tmp site-static/widgets
 
-book: $(STAMP) $(WIDGET_JS)
+# anywidget's front end (the 2-D playground's canvas) from the installed Python package, where
+# the widget manager looks for a module: <cdn>anywidget@<its semver range>/dist/index.js.
+ANYWIDGET_JS := site-static/widgets/.anywidget
+$(ANYWIDGET_JS): $(WIDGET_JS) | $(STAMP)
+	$(PY) -c 'import anywidget, pathlib, shutil; from anywidget._version import _ANYWIDGET_SEMVER_VERSION as v; \
+	  d = pathlib.Path("site-static/widgets") / f"anywidget@{v}" / "dist"; d.mkdir(parents=True, exist_ok=True); \
+	  shutil.copy(pathlib.Path(anywidget.__file__).parent / "nbextension" / "index.js", d / "index.js")'
+	@touch $@
+
+book: $(STAMP) $(WIDGET_JS) $(ANYWIDGET_JS)
 	$(JB) build -W -n --keep-going .
 	@echo "site: $(CURDIR)/_build/html/index.html"
 
@@ -96,7 +105,7 @@ $(BROWSER_STAMP): $(STAMP) pyproject.toml
 	$(PIP) install -e '.[book,test,browser]'
 	@touch $@
 
-_build/html/index.html: $(STAMP) $(BOOK_SOURCES) $(WIDGET_JS)
+_build/html/index.html: $(STAMP) $(BOOK_SOURCES) $(WIDGET_JS) $(ANYWIDGET_JS)
 	$(JB) build -W -n --keep-going . || { rm -f $@; exit 1; }
 	@touch $@
 
@@ -123,6 +132,7 @@ reproduce: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench.py
 	$(PY) bench/time_to_quality.py
+	$(PY) bench/playground_fps.py
 
 # kill -9 a training at KILLS moments, resume each, compare with an uninterrupted run bit for bit
 KILLS ?= 24

@@ -13,6 +13,10 @@ Measures of n samples g_1..g_n (the papers use n = 2,500), with i(g) = argmin_i 
                  high-quality samples, u uniform on the K modes (PacGAN's "reverse KL";
                  0 log 0 = 0, so missed modes add nothing but raise the others' q_i).
 
+For the playground (ganbook.widgets.playground), :func:`shape` gives two more mixtures of many
+small Gaussians along a curve ('spiral', 'moons'), and :func:`divergences` estimates
+KL(p_data || p_g) and JS(p_data, p_g) from samples on a grid of bins.
+
 Also the nets of a 2-D GAN: an MLP G (ReLU, optional BatchNorm) and a maxout D, and the two
 D-side fixes of the chapter: PacGAN's packing (D judges m samples at once) and the minibatch
 standard deviation feature (Karras et al. 2018).
@@ -54,6 +58,50 @@ def _means(name):
         return torch.stack([a.cos(), a.sin()], 1)
     v = torch.tensor([-4.0, -2.0, 0.0, 2.0, 4.0])
     return torch.cartesian_prod(v, v)
+
+
+def _curve(name, k):
+    """k points along a spiral (1.5 turns, radius 0.2 to 1.5) or on two interleaved moons."""
+    t = torch.linspace(0, 1, k)
+    if name == "spiral":
+        a, r = 3 * math.pi * t, 0.2 + 1.3 * t
+        return torch.stack([r * a.cos(), r * a.sin()], 1)
+    a = math.pi * torch.linspace(0, 1, k // 2)
+    upper = torch.stack([a.cos() - 0.5, a.sin() - 0.25], 1)
+    return torch.cat([upper, torch.stack([0.5 - a.cos(), 0.25 - a.sin()], 1)])
+
+
+SHAPES = {"spiral": dict(k=60, sigma=0.04), "moons": dict(k=60, sigma=0.04)}
+
+
+def shape(name):
+    """A mixture of :data:`SHAPES`: K equally weighted N(mu_i, sigma^2 I) with the mu_i spaced
+    along a curve, so p_data is a blurred curve (no separated modes to count)."""
+    if name not in SHAPES:
+        raise ValueError(f"unknown shape {name!r}; use one of {sorted(SHAPES)}")
+    return Mixture(name, _curve(name, SHAPES[name]["k"]), SHAPES[name]["sigma"])
+
+
+def divergences(p, q, lim, bins=50, alpha=0.01):
+    """KL(p || q) and JS(p, q) in nats of two sets of 2-D samples, from histograms on the
+    same ``bins`` x ``bins`` grid over [lim[0], lim[1]]^2 (samples outside are clamped to the
+    edge bins).  Each histogram gets ``alpha`` pseudo-counts per bin before normalising,
+
+        p_b = (c_b + alpha) / (n + alpha B),   B = bins^2,
+
+    so an empty bin of q does not make KL infinite: with alpha = 0.01 a bin holding a
+    fraction f of p but none of q adds about f log(f n / alpha).  Then
+    KL(p || q) = sum_b p_b log(p_b / q_b) and JS = 1/2 KL(p || m) + 1/2 KL(q || m),
+    m = (p + q) / 2 (at most log 2).  Identical sample sets give exactly 0."""
+    def hist(x):
+        x = torch.as_tensor(x, dtype=torch.float64)
+        i = ((x - lim[0]) / (lim[1] - lim[0]) * bins).floor().long().clamp(0, bins - 1)
+        c = torch.bincount(i[:, 0] * bins + i[:, 1], minlength=bins * bins).double()
+        return (c + alpha) / (len(x) + alpha * bins * bins)
+    P, Q = hist(p), hist(q)
+    kl = lambda a, b: float(torch.where(a > 0, a * (a / b).log(), 0.0).sum())   # 0 log 0 = 0
+    M = (P + Q) / 2
+    return {"kl": kl(P, Q), "js": 0.5 * kl(P, M) + 0.5 * kl(Q, M)}
 
 
 def measures(samples, means, sigma):
@@ -130,8 +178,12 @@ VARIANTS = {
 }
 
 
-def build(mixture="ring", variant="gan", seed=0, hidden_G=400, hidden_D=200, d_z=2, **recipe):
-    """A Trainer of the one loop for ``variant`` on ``mixture`` (a name of MIXTURES)."""
+def build(mixture="ring", variant="gan", seed=0, hidden_G=400, hidden_D=200, d_z=2,
+          layers_G=4, layers_D=3, prior="normal", batchnorm=True, pack=None, **recipe):
+    """A Trainer of the one loop for ``variant`` on ``mixture`` (a name of MIXTURES, or a
+    :class:`Mixture`, e.g. one of points a reader drew).  ``layers_G``/``layers_D``, ``prior``
+    (of :class:`~ganbook.nets.Noise`), ``batchnorm`` (in G) and ``pack`` (overrides the
+    variant's) size the nets; ``recipe`` overrides fields of :data:`RECIPE`."""
     from .models import GAN
     from .nets import Noise
     from .recipe import Recipe
@@ -139,14 +191,53 @@ def build(mixture="ring", variant="gan", seed=0, hidden_G=400, hidden_D=200, d_z
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; use one of {sorted(VARIANTS)}")
     kw = dict(VARIANTS[variant])
-    pack, mbstd = kw.pop("pack", 1), kw.pop("minibatch_std", False)
+    variant_pack, mbstd = kw.pop("pack", 1), kw.pop("minibatch_std", False)
+    mix = mixture if isinstance(mixture, Mixture) else Mixture(mixture)
+    r = Recipe(**{**RECIPE, **kw, **recipe, "seed": seed})
     torch.manual_seed(seed)
-    model = GAN(G_2d(d_z, hidden_G), D_2d(hidden=hidden_D, pack=pack, minibatch_std=mbstd),
-                Noise(d_z, "normal"))
-    spec = {"dataset": f"mixture-{mixture}", "variant": variant, "hidden_G": hidden_G,
+    model = GAN(G_2d(d_z, hidden_G, layers_G, batchnorm),
+                D_2d(hidden=hidden_D, layers=layers_D, pack=pack or variant_pack, minibatch_std=mbstd),
+                Noise(d_z, prior))
+    spec = {"dataset": f"mixture-{mix.name}", "variant": variant, "hidden_G": hidden_G,
             "hidden_D": hidden_D, "d_z": d_z}
-    return Trainer(Run(model, Mixture(mixture), Recipe(**{**RECIPE, **kw, **recipe, "seed": seed}),
-                       spec=spec))
+    more = dict(layers_G=(layers_G, 4), layers_D=(layers_D, 3), prior=(prior, "normal"),
+                batchnorm=(batchnorm, True), pack=(pack, None))
+    spec.update({k: v for k, (v, default) in more.items() if v != default})   # old specs stay
+    return Trainer(Run(model, mix, r, spec=spec))
+
+
+# -- what the playground draws (ganbook.widgets.playground) ---------------------------------
+@torch.no_grad()
+def D_grid(D, lo, hi, res):
+    """D's raw output at the centres of a res x res grid of cells over [lo, hi]^2, as a
+    (res, res) tensor whose row 0 is the top (y near hi); with a PacGAN D, on a pack of
+    copies of each point."""
+    c = lo + (torch.arange(res) + 0.5) * (hi - lo) / res
+    grid = torch.stack([c.repeat(res), c.flip(0).repeat_interleave(res)], 1)
+    return D(grid.repeat_interleave(D.pack, 0)).reshape(res, res)
+
+
+def G_field(D, obj, x):
+    """The direction G's loss moves each sample: v_i = -n dL_G/dx_i, where
+    L_G = 1/n sum_i l(D(x_i)) is ``obj.G_loss`` on the n = len(x) / pack outputs of D
+    (a multiple of D's pack), i.e. v_i = -dl/dx_i, what backpropagation hands G (times 1/n)."""
+    x = x.detach().clone().requires_grad_(True)
+    g, = torch.autograd.grad(obj.G_loss(D(x)), x)
+    return -g * (len(x) // D.pack)
+
+
+@torch.no_grad()
+def z_mesh(G, prior, n):
+    """G at an n x n grid of (z_1, z_2) spanning p_z's support, other coordinates 0 (the
+    slice through the mean of p_z), as an (n, n, 2) tensor; G in eval mode."""
+    from .nets import eval_mode
+    a = torch.linspace(*prior.support, n)
+    z = torch.zeros(n * n, prior.d_z)
+    z[:, 0] = a.repeat_interleave(n)
+    if prior.d_z > 1:
+        z[:, 1] = a.repeat(n)
+    with eval_mode(G):
+        return G(z).reshape(n, n, 2)
 
 
 def evaluate(trainer, n=2500, seed=0):

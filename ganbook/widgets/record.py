@@ -3,8 +3,9 @@
 The built book runs no kernel, so a widget cannot move there.  Each recording drives the
 widget's own code (the theory widget's :func:`~ganbook.widgets.theory.update` and
 :func:`~ganbook.widgets.theory.draw`; the Figure-1 :class:`~ganbook.widgets.figure1.Lab`
-training and rendering) through a sequence of settings, and plays the frames as a JSHTML
-animation that needs no other host.  Live: ``make lab``.
+training and rendering; the 2-D :class:`~ganbook.widgets.playground.Playground`'s frames,
+drawn by :func:`playground_png` as its canvas draws them) through a sequence of settings,
+and plays the frames as a JSHTML animation that needs no other host.  Live: ``make lab``.
 """
 import io
 
@@ -70,3 +71,39 @@ def lab_recording(lab, iterations=300, frames=12, fps=3):
         lab.train(max(1, iterations // frames))
         pngs.append(lab.render())
     return frames_html(pngs, fps)
+
+
+def playground_png(frame, dpi=60):
+    """A playground frame (:mod:`ganbook.widgets.playground_frame`) drawn with matplotlib as
+    the canvas draws it: D's heat map with its colour bar, G's image of the z grid, p_data,
+    G's samples and G's gradient field (longest arrow 6 % of the view), as PNG bytes."""
+    import matplotlib.pyplot as plt
+    from .playground_frame import readout_text
+    (lo, hi), n = frame["lim"], frame["res"]
+    fig, ax = plt.subplots(figsize=(7.5, 6.4), dpi=dpi)
+    im = ax.imshow(np.reshape(frame["heat"], (n, n)), extent=(lo, hi, lo, hi), origin="upper",
+                   cmap="viridis", vmin=frame["heat_range"][0], vmax=frame["heat_range"][1],
+                   interpolation="bilinear")
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03, label=frame["heat_label"])
+    mesh = np.asarray(frame["mesh"]).reshape(-1, len(frame["mesh"]), 2)
+    for lines in (mesh, mesh.transpose(1, 0, 2)):
+        for line in lines:
+            ax.plot(line[:, 0], line[:, 1], color="#ffaa50", alpha=0.55, lw=0.8)
+    ax.plot([], [], color="#ffaa50", label=frame["mesh_label"])
+    for key, colour, size, label in (("data", "#111111", 2, "p_data"), ("samples", "#ff4d1a", 6, "G(z)")):
+        xy = np.asarray(frame[key]).reshape(-1, 2)
+        ax.scatter(xy[:, 0], xy[:, 1], s=size, color=colour, label=label, linewidths=0)
+    if frame["points"]:
+        xy = np.asarray(frame["points"])
+        ax.scatter(xy[:, 0], xy[:, 1], marker="+", color="black", s=30, label="drawn points")
+    a = np.asarray(frame["arrows"]).reshape(-1, 4)
+    if len(a):
+        k = 0.06 * (hi - lo) / max(np.hypot(a[:, 2], a[:, 3]).max(), 1e-12)
+        ax.quiver(a[:, 0], a[:, 1], k * a[:, 2], k * a[:, 3], angles="xy", scale_units="xy", scale=1,
+                  color="white", width=0.003, label="-dloss_G/dx")
+    ax.set(xlim=(lo, hi), ylim=(lo, hi), xlabel="x1", ylabel="x2", aspect="equal")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=5, fontsize=8, frameon=False)
+    text = readout_text(frame["numbers"]).split(" | ")
+    ax.set_title(" | ".join(text[:4]) + "\n" + " | ".join(text[4:]), fontsize=8)
+    fig.tight_layout()
+    return _png(fig)
