@@ -28,5 +28,7 @@ def test_sample_strip_shows_the_corners_of_saved_grids(tmp_path):
     assert shown.shape == (1 + 2 * 3, 1 + 2 * 3)                    # 2 x 2 images with borders
     assert shown[1, 1] == pytest.approx(1.0, abs=1 / 255)            # epoch 10's pixel value
     assert axes[0].images[0].get_array()[1, 1] == pytest.approx(0.1, abs=1 / 255)
+    chosen = plots.sample_strip(tmp_path, (2, 2), side=2, epochs=(2, 10, 99))
+    assert [a.get_title() for a in chosen.axes] == ["epoch 2", "epoch 10"]       # 99 was not saved
     with pytest.raises(FileNotFoundError, match="no sample grids"):
         plots.sample_strip(tmp_path / "none", (2, 2))

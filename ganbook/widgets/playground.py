@@ -280,14 +280,14 @@ class Playground:
         return {**f, "drawing": s["dataset"] == "drawn", "message": self.message}
 
 
-def record(pg=None, frames=24, fps=8, **settings):
+def record(pg=None, frames=24, fps=8, dpi=60, **settings):
     """A recording of a Playground (a new one from ``settings`` unless ``pg`` is given)
     pressing Step ``frames`` times, drawn by :func:`ganbook.widgets.record.playground_png`
     from the same frames the canvas shows: a JSHTML animation for the static site."""
     from . import record as R
     pg = pg or Playground(**settings)
-    pngs = [R.playground_png(pg.frame())]
+    pngs = [R.playground_png(pg.frame(), dpi)]
     for _ in range(frames):
         pg.step()
-        pngs.append(R.playground_png(pg.frame()))
+        pngs.append(R.playground_png(pg.frame(), dpi))
     return R.frames_html(pngs, fps)
