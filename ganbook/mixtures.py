@@ -167,7 +167,8 @@ class D_2d(nn.Module):
 # -- the benchmark's runs --------------------------------------------------------------------
 # Our own setup (the papers' differ, and the results depend on it): Adam 1e-4, m = 100, z ~
 # N(0, I_2), Algorithm 1's alternating update; one change per variant.
-RECIPE = dict(optimizer="adam", lr=1e-4, betas=(0.5, 0.999), m=100, update="alternating")
+RECIPE = dict(optimizer="adam", lr_D=1e-4, lr_G=1e-4, lr_decay=1.0, betas=(0.5, 0.999), m=100,
+              update="alternating")
 VARIANTS = {
     "gan": {},                                               # non-saturating -log D(G(z))
     "saturating": dict(g_loss="saturating"),                 # log(1 - D(G(z))), as in V(D, G)
