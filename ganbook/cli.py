@@ -180,7 +180,8 @@ def cmd_mixtures(a):
         sys.exit(f"unknown {bad}; mixtures: {sorted(MIXTURES)}, variants: {list(VARIANTS)}")
     if not a.summary:
         lo, _, hi = a.seeds.partition("-")
-        R.run_many(a.mixtures, a.variants, range(int(lo), int(hi or lo) + 1), a.iterations, out=a.out)
+        R.run_many(a.mixtures, a.variants, range(int(lo), int(hi or lo) + 1), a.iterations, out=a.out,
+                   hidden_G=a.hidden_G, hidden_D=a.hidden_D)
     print(R.table(R.summary(a.out)))
 
 
@@ -283,6 +284,8 @@ def main(argv=None):
     mx.add_argument("--variants", nargs="+", default=["gan"])
     mx.add_argument("--seeds", default="0-4")
     mx.add_argument("--iterations", type=int, default=20000)
+    mx.add_argument("--hidden-G", type=int, default=400, help="units per layer of G (4 layers)")
+    mx.add_argument("--hidden-D", type=int, default=200, help="maxout units per layer of D (3 layers)")
     mx.add_argument("--out", default="runs/mixtures")
     mx.add_argument("--summary", action="store_true", help="only print the table of what is done")
     mx.set_defaults(fn=cmd_mixtures)

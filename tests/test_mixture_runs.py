@@ -63,3 +63,11 @@ def test_plot_over_training_shows_the_kept_samples(tmp_path):
     assert np.allclose(axes[2].collections[1].get_offsets(), last)       # G's samples, as kept
     assert len(axes[2].collections[0].get_offsets()) == 25                # the grid's modes
     assert f"{r['checks'][-1]['modes']} modes" in axes[2].get_title()
+
+
+def test_cli_runs_and_records_the_net_sizes(tmp_path, capsys):
+    main(["mixtures", "ring", "--variants", "gan", "--seeds", "0", "--iterations", "10",
+          "--hidden-G", "8", "--hidden-D", "8", "--out", str(tmp_path)])
+    r = json.loads((tmp_path / "ring" / "gan" / "seed0" / "result.json").read_text())
+    assert (r["spec"]["hidden_G"], r["spec"]["hidden_D"], r["iterations"]) == (8, 8, 10)
+    assert "| ring | gan | 1 |" in capsys.readouterr().out
