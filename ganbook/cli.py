@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import convnets
 from .checkpoint import CheckpointError, CheckpointWriteError
 from .collapse import AFTER
 from .data import DataError
@@ -51,7 +52,8 @@ def cmd_train(a):
         else:
             lr_D = a.lr_D if a.lr_D is not None else a.lr
             lr_G = a.lr_G if a.lr_G is not None else a.lr
-            overrides = {} if a.paper_recipe else dict(E.BOOK_RECIPE.get(a.dataset, {}))
+            dcgan = a.arch in convnets.ARCHS          # DCGAN brings its own recipe
+            overrides = {} if a.paper_recipe or dcgan else dict(E.BOOK_RECIPE.get(a.dataset, {}))
             if a.paper_recipe:
                 overrides.update(E.PAPER_RECIPE)
             overrides.update({k: v for k, v in dict(
@@ -219,7 +221,8 @@ def main(argv=None):
                    help="the authors' mnist.yaml exactly (paper init, simultaneous update, "
                         "1e-7 bias clip); on MNIST this is also the default "
                         "(experiments.BOOK_RECIPE)")
-    t.add_argument("--arch", help="faces: 'scaled' (default) or 'paper' (the authors' TFD nets)")
+    t.add_argument("--arch", help="faces: 'scaled' (default) or 'paper' (the authors' TFD nets); "
+                   "mnist or faces: 'dcgan' (convolutional G and D, Adam 2e-4)")
     t.add_argument("--parzen-every", type=int, default=1, help="epochs between valid Parzen")
     t.add_argument("--collapse-every", type=int, default=250, help="steps between collapse checks")
     t.add_argument("--collapse-after", type=int, default=AFTER,

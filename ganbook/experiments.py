@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import checkpoint, data, nets
+from . import checkpoint, convnets, data, nets
 from .files import atomic_write_text
 from .metrics import PAPER_SIGMAS, parzen_log_likelihood
 from .models import GAN
@@ -88,13 +88,19 @@ def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=N
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; use one of {DATASETS}")
     archs = tuple(FACE_ARCHS) if dataset in FACES else ("small",) if dataset == "fake" else ("paper",)
+    archs += tuple(convnets.ARCHS) if dataset != "fake" else ()
     arch = arch or archs[0]
     if arch not in archs:
         raise ValueError(f"unknown arch {arch!r} for {dataset}; use one of {archs}")
     train, valid, test = splits if splits is not None else load_splits(dataset)
     x = torch.from_numpy(np.ascontiguousarray(train))
     torch.manual_seed(seed)
-    if dataset in FACES:
+    if arch in convnets.ARCHS:              # DCGAN: its own nets and Adam recipe
+        side = int(round(x.shape[1] ** 0.5))
+        G = convnets.DCGAN_G(side, **convnets.ARCHS[arch])
+        D = convnets.DCGAN_D(side, **convnets.ARCHS[arch])
+        recipe = {**convnets.RECIPE, **recipe}
+    elif dataset in FACES:
         a = FACE_ARCHS[arch]
         G = nets.tfd_G(d_data=x.shape[1], hidden=a["G_hidden"], p_data_mean=x.mean(0), init=G_init)
         D = nets.paper_D(d_data=x.shape[1], units=a["D_units"])
@@ -107,6 +113,8 @@ def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=N
         G = nets.paper_G(d_data=x.shape[1], p_data_mean=x.mean(0), init=G_init, bias_clip=bias_clip)
         D = nets.paper_D(d_data=x.shape[1])
     spec = {"dataset": dataset, "arch": arch, "G_init": G_init, "noise": noise, "bias_clip": bias_clip}
+    if arch in convnets.ARCHS:              # G_init and bias_clip belong to the paper's G
+        spec = {"dataset": dataset, "arch": arch, "noise": noise}
     run = Run(GAN(G, D, nets.Noise(100, noise)), x, Recipe(seed=seed, **recipe), out, spec, valid, test)
     T = Trainer(run, device)
     if out is not None and not (Path(out) / "checkpoint.pt").exists():

@@ -11,6 +11,7 @@ which :func:`load` checks before reading a byte of it.
 import json
 from pathlib import Path
 
+from . import convnets
 from .data import sha256
 from .files import atomic_path, atomic_write_text
 from .models import GAN
@@ -79,6 +80,11 @@ def load(name):
         clf.load_state_dict(state)
         return clf.eval(), record
     spec, prior = record["spec"], record["model"]["prior"]
+    if spec.get("arch") in convnets.ARCHS:
+        side = {"mnist": 28}.get(spec["dataset"], 48)
+        G = convnets.DCGAN_G(side, prior["d_z"], **convnets.ARCHS[spec["arch"]])
+        G.load_state_dict(state)
+        return GAN(G, None, Noise(prior["d_z"], prior["kind"])), record
     d = state["net.4.bias"].numel()
     hidden = state["net.0.bias"].numel()
     if spec["dataset"] in ("faces", "tfd"):

@@ -1,0 +1,74 @@
+"""ganbook.convnets: DCGAN nets give the book's flat images, D sees them, the one loop
+trains them, and the FLOP count is torch's own counter on a real step."""
+import pytest
+import torch
+
+from ganbook import convnets as C
+from ganbook.steps import batch_dependent
+
+
+@pytest.mark.parametrize("side, ups", [(28, 2), (48, 3)])
+def test_shapes_and_range(side, ups):
+    torch.manual_seed(0)
+    G, D = C.DCGAN_G(side, width=8), C.DCGAN_D(side, width=8)
+    x = G(torch.randn(5, 100))
+    assert x.shape == (5, side * side) and 0 < x.min() and x.max() < 1
+    assert sum(isinstance(m, torch.nn.ConvTranspose2d) for m in G.modules()) == ups
+    assert D(x).shape == (5,)
+    assert batch_dependent(D) and not batch_dependent(C.DCGAN_D(side, width=8, batchnorm=False))
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in C.DCGAN_G(side, width=8, batchnorm=False).modules())
+    with pytest.raises(ValueError, match="side"):
+        C.DCGAN_G(32)
+
+
+def test_init_is_dcgans():
+    torch.manual_seed(0)
+    G = C.DCGAN_G(48, width=32)
+    w = torch.cat([m.weight.flatten() for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)])
+    assert w.std().item() == pytest.approx(0.02, rel=0.05) and abs(w.mean().item()) < 1e-3
+    bn = torch.cat([m.weight for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d)])
+    assert bn.mean().item() == pytest.approx(1.0, abs=0.01)
+
+
+def test_flops_per_step_counts_a_real_step():
+    G, D = C.DCGAN_G(28, width=8), C.DCGAN_D(28, width=8)
+    f = C.flops_per_step(G, D, m=10)
+    f2 = C.flops_per_step(G, D, m=20)
+    assert f > 0 and f2 == pytest.approx(2 * f, rel=0.01)        # linear in the minibatch
+    # D's first conv alone, forward on 10 images: 2 * 10 * (8 * 14 * 14) * (1 * 4 * 4)
+    assert f > 2 * 10 * 8 * 14 * 14 * 16
+    assert all(p.grad is None for p in list(G.parameters()) + list(D.parameters()))
+
+
+def _splits(n=300, side=28):
+    g = torch.Generator().manual_seed(0)
+    return tuple(torch.rand(k, side * side, generator=g).numpy() for k in (n, 100, 100))
+
+
+def test_dcgan_trains_through_the_one_loop_and_ships(tmp_path):
+    from ganbook import experiments as E, weights
+    T = E.build("mnist", arch="dcgan", splits=_splits(), seed=0)
+    assert isinstance(T.G, C.DCGAN_G) and type(T.opt["D"]).__name__ == "Adam"
+    assert (T.recipe.lr_D, T.recipe.update, T.recipe.lr_decay) == (2e-4, "alternating", 1.0)
+    assert T.run.spec == {"dataset": "mnist", "arch": "dcgan", "noise": "uniform"}
+    before = [p.clone() for p in T.G.parameters()]
+    T.train(iterations=3, progress=False, checkpoint=False)
+    assert all(not torch.equal(a, b) for a, b in zip(before, T.G.parameters()))
+    meta = weights.export(T, tmp_path / "mnist-dcgan")
+    model, record = weights.load(meta)
+    g = lambda: torch.Generator().manual_seed(5)
+    assert torch.equal(model.sample(7, g()), T.model.sample(7, g()))
+    with pytest.raises(ValueError, match="unknown arch"):
+        E.build("fake", arch="dcgan")
+
+
+def test_cli_gives_dcgan_its_own_recipe(tmp_path, monkeypatch):
+    import json
+    from ganbook import experiments as E
+    from ganbook.cli import main
+    monkeypatch.setattr(E, "load_splits", lambda dataset: _splits())
+    main(["train", "mnist", "--arch", "dcgan", "--out", str(tmp_path / "run"), "--iterations", "2",
+          "--quiet"])
+    cfg = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert cfg["spec"]["arch"] == "dcgan"
+    assert (cfg["recipe"]["optimizer"], cfg["recipe"]["update"], cfg["recipe"]["lr_G"]) == ("adam", "alternating", 2e-4)
