@@ -61,8 +61,12 @@ def cmd_train(a):
                 optimizer=a.optimizer, real_label=a.real_label, G_init=a.G_init, noise=a.noise,
                 bias_clip=a.bias_clip, objective=a.objective, clip=a.clip,
                 gp_lambda=a.gp_lambda).items() if v is not None})
-            T = E.build(a.dataset, out=out, seed=a.seed or 0, arch=a.arch, device=a.device,
-                        **overrides)
+            if a.model == "vae":
+                T = E.build(a.dataset, out=out, seed=a.seed or 0, device=a.device, model="vae",
+                            **({"m": a.m} if a.m else {}))
+            else:
+                T = E.build(a.dataset, out=out, seed=a.seed or 0, arch=a.arch, device=a.device,
+                            **overrides)
     except (ValueError, DataError) as e:
         sys.exit(str(e))
     if a.minutes is None and a.epochs is None and a.iterations is None:
@@ -162,31 +166,6 @@ def cmd_table1(a):
     print(E.table1(a.runs, baselines=a.baselines))
 
 
-def cmd_sweep(a):
-    from . import sweep
-    if not a.summary:
-        lo, _, hi = a.seeds.partition("-")
-        seeds = range(int(lo), int(hi or lo) + 1)
-        bad = [v for v in a.variants if v not in sweep.VARIANTS]
-        if bad or not a.variants:
-            sys.exit(f"unknown variants {bad}; choose from {list(sweep.VARIANTS)}")
-        sweep.run_many(a.variants, seeds, out=a.out, epochs=a.epochs)
-    print(sweep.table(sweep.summary(a.out)))
-
-
-def cmd_mixtures(a):
-    from . import mixture_runs as R
-    from .mixtures import MIXTURES, VARIANTS
-    bad = [m for m in a.mixtures if m not in MIXTURES] + [v for v in a.variants if v not in VARIANTS]
-    if bad:
-        sys.exit(f"unknown {bad}; mixtures: {sorted(MIXTURES)}, variants: {list(VARIANTS)}")
-    if not a.summary:
-        lo, _, hi = a.seeds.partition("-")
-        R.run_many(a.mixtures, a.variants, range(int(lo), int(hi or lo) + 1), a.iterations, out=a.out,
-                   hidden_G=a.hidden_G, hidden_D=a.hidden_D)
-    print(R.table(R.summary(a.out)))
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ganbook", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -221,6 +200,8 @@ def main(argv=None):
                    help="the authors' mnist.yaml exactly (paper init, simultaneous update, "
                         "1e-7 bias clip); on MNIST this is also the default "
                         "(experiments.BOOK_RECIPE)")
+    t.add_argument("--model", choices=["gan", "vae"], default="gan",
+                   help="vae: the VAE of the chapter after the paper (ganbook.vae; GAN flags do not apply)")
     t.add_argument("--arch", help="faces: 'scaled' (default) or 'paper' (the authors' TFD nets); "
                    "mnist or faces: 'dcgan' (convolutional G and D, Adam 2e-4)")
     t.add_argument("--parzen-every", type=int, default=1, help="epochs between valid Parzen")
@@ -275,23 +256,8 @@ def main(argv=None):
     tb.add_argument("--baselines", nargs="*",
                     default=["runs/baselines-mnist.json", "runs/baselines-faces.json"])
     tb.set_defaults(fn=cmd_table1)
-    w = sub.add_parser("sweep", help="the MNIST collapse sweep: seeds x recipe variants")
-    w.add_argument("variants", nargs="*")
-    w.add_argument("--seeds", default="0-7")
-    w.add_argument("--epochs", type=float, default=5)
-    w.add_argument("--out", default="runs/sweep")
-    w.add_argument("--summary", action="store_true", help="only print the table of what is done")
-    w.set_defaults(fn=cmd_sweep)
-    mx = sub.add_parser("mixtures", help="the 2-D mode-collapse benchmark: ring/grid x variants x seeds")
-    mx.add_argument("mixtures", nargs="*", default=["ring", "grid"])
-    mx.add_argument("--variants", nargs="+", default=["gan"])
-    mx.add_argument("--seeds", default="0-4")
-    mx.add_argument("--iterations", type=int, default=20000)
-    mx.add_argument("--hidden-G", type=int, default=400, help="units per layer of G (4 layers)")
-    mx.add_argument("--hidden-D", type=int, default=200, help="maxout units per layer of D (3 layers)")
-    mx.add_argument("--out", default="runs/mixtures")
-    mx.add_argument("--summary", action="store_true", help="only print the table of what is done")
-    mx.set_defaults(fn=cmd_mixtures)
+    from .cli_sweeps import add_sweeps
+    add_sweeps(sub)
     a = p.parse_args(argv)
     try:
         a.fn(a)

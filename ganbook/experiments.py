@@ -76,7 +76,7 @@ def load_splits(dataset):
 
 
 def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=None,
-          noise="uniform", bias_clip=1e-3, device=None, **recipe):
+          noise="uniform", bias_clip=1e-3, device=None, model="gan", **recipe):
     """A :class:`~ganbook.train.Trainer` of the paper's nets on ``dataset`` (recipe overridable).
 
     ``arch``: for the faces, a key of :data:`FACE_ARCHS` (default 'scaled'); MNIST has
@@ -87,6 +87,11 @@ def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=N
     """
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; use one of {DATASETS}")
+    if model == "vae":                      # the VAE of the chapter after the paper
+        from .vae import build as build_vae
+        return build_vae(dataset, out, seed, splits, device=device, **recipe)
+    if model != "gan":
+        raise ValueError(f"unknown model {model!r}; use 'gan' or 'vae'")
     archs = tuple(FACE_ARCHS) if dataset in FACES else ("small",) if dataset == "fake" else ("paper",)
     archs += tuple(convnets.ARCHS) if dataset != "fake" else ()
     arch = arch or archs[0]
@@ -153,6 +158,9 @@ def epoch_callbacks(trainer, parzen_every=1, grid_every=1):
         if t.out is not None and int(t.epoch) % grid_every == 0:
             save_grid(samples(t.model, 100), (side, side), 10,
                       Path(t.out) / "samples" / f"epoch{int(t.epoch):04d}.png")
+    if trainer.model.config()["model"] == "vae":
+        from .vae import valid_elbo
+        return [valid_elbo(), valid_parzen(every=parzen_every), keep_best, grids]
     return [valid_parzen(every=parzen_every), keep_best, grids]
 
 

@@ -69,8 +69,9 @@ class VAE(nn.Module):
         return rec - kl, rec, kl
 
     @torch.no_grad()
-    def sample(self, n, generator=None):
-        """The decoder's Bernoulli means at z ~ N(0, I)."""
+    def sample(self, n, generator=None, batch=None):
+        """The decoder's Bernoulli means at z ~ N(0, I) (``batch``: accepted, as GAN.sample
+        takes it; the decoder is small enough for one pass)."""
         return torch.sigmoid(self.decoder(self.prior(n, generator)))
 
     def config(self):

@@ -74,7 +74,7 @@ def shipped_generators(folder="weights", dataset="mnist"):
     found = {}
     for meta in sorted(Path(folder).glob(f"{dataset}-*.json")):
         record = json.loads(meta.read_text())
-        if record.get("model", {}).get("model") == "gan" and \
+        if record.get("model", {}).get("model") in ("gan", "vae") and \
                 record.get("spec", {}).get("dataset") == dataset:
             found[record.get("label", meta.stem)] = meta.with_suffix("")
     return found

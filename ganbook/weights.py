@@ -74,6 +74,9 @@ def load(name):
                          f"recorded in {meta.name}: the file is damaged or was replaced; restore it "
                          "(git checkout -- weights/) before sampling")
     state = load_file(str(tensors))
+    if record["model"]["model"] == "vae":
+        from .vae import load_state
+        return load_state(record, state), record
     if record["model"]["model"] == "classifier":
         from .models import Classifier
         clf = Classifier(side=record["model"]["side"], shift=record["model"].get("shift", 0))

@@ -1,0 +1,55 @@
+"""The CLI's sweeps (``python -m ganbook sweep|mixtures``): many short runs, one table.
+
+    python -m ganbook sweep paper book --seeds 0-7 --epochs 5       # the MNIST collapse sweep
+    python -m ganbook mixtures ring grid --variants gan pacgan4 --seeds 0-4   # 2-D mode collapse
+"""
+import sys
+
+
+def seeds(text):
+    """'0-4' -> range(0, 5); '3' -> range(3, 4)."""
+    lo, _, hi = text.partition("-")
+    return range(int(lo), int(hi or lo) + 1)
+
+
+def cmd_sweep(a):
+    from . import sweep
+    if not a.summary:
+        bad = [v for v in a.variants if v not in sweep.VARIANTS]
+        if bad or not a.variants:
+            sys.exit(f"unknown variants {bad}; choose from {list(sweep.VARIANTS)}")
+        sweep.run_many(a.variants, seeds(a.seeds), out=a.out, epochs=a.epochs)
+    print(sweep.table(sweep.summary(a.out)))
+
+
+def cmd_mixtures(a):
+    from . import mixture_runs as R
+    from .mixtures import MIXTURES, VARIANTS
+    bad = [m for m in a.mixtures if m not in MIXTURES] + [v for v in a.variants if v not in VARIANTS]
+    if bad:
+        sys.exit(f"unknown {bad}; mixtures: {sorted(MIXTURES)}, variants: {list(VARIANTS)}")
+    if not a.summary:
+        R.run_many(a.mixtures, a.variants, seeds(a.seeds), a.iterations, out=a.out,
+                   hidden_G=a.hidden_G, hidden_D=a.hidden_D)
+    print(R.table(R.summary(a.out)))
+
+
+def add_sweeps(sub):
+    """Register the two subcommands on the CLI's subparsers."""
+    w = sub.add_parser("sweep", help="the MNIST collapse sweep: seeds x recipe variants")
+    w.add_argument("variants", nargs="*")
+    w.add_argument("--seeds", default="0-7")
+    w.add_argument("--epochs", type=float, default=5)
+    w.add_argument("--out", default="runs/sweep")
+    w.add_argument("--summary", action="store_true", help="only print the table of what is done")
+    w.set_defaults(fn=cmd_sweep)
+    mx = sub.add_parser("mixtures", help="the 2-D mode-collapse benchmark: ring/grid x variants x seeds")
+    mx.add_argument("mixtures", nargs="*", default=["ring", "grid"])
+    mx.add_argument("--variants", nargs="+", default=["gan"])
+    mx.add_argument("--seeds", default="0-4")
+    mx.add_argument("--iterations", type=int, default=20000)
+    mx.add_argument("--hidden-G", type=int, default=400, help="units per layer of G (4 layers)")
+    mx.add_argument("--hidden-D", type=int, default=200, help="maxout units per layer of D (3 layers)")
+    mx.add_argument("--out", default="runs/mixtures")
+    mx.add_argument("--summary", action="store_true", help="only print the table of what is done")
+    mx.set_defaults(fn=cmd_mixtures)

@@ -1,0 +1,57 @@
+"""The VAE of the chapter after the paper (Kingma & Welling 2014) as a run of the one loop:
+its builder, its per-epoch validation bound, and how to load its shipped weights.
+
+The model is :class:`ganbook.models.VAE` (an MLP encoder and decoder, Bernoulli pixels);
+training maximises the ELBO, E_q[log p(x|z)] - KL(q(z|x) || p(z)) <= log p(x), with Adam
+(Kingma & Welling used Adagrad; Adam 1e-3 is today's default and what we run).
+
+    python -m ganbook train mnist --model vae --out runs/mnist-vae --epochs 50
+"""
+from pathlib import Path
+
+import numpy as np
+import torch
+
+RECIPE = {"objective": "vae", "optimizer": "adam", "lr": 1e-3, "lr_decay": 1.0, "m": 100}
+SIZE = {"d_z": 20, "hidden": 500}
+
+
+def build(dataset="mnist", out=None, seed=0, splits=None, d_z=SIZE["d_z"], hidden=SIZE["hidden"],
+          device=None, **recipe):
+    """A Trainer of a VAE on ``dataset`` (flat images in [0, 1]); spec {'dataset', 'model':
+    'vae', 'd_z', 'hidden'} (what a checkpoint must match to be resumed)."""
+    from . import checkpoint
+    from .experiments import load_splits
+    from .models import VAE
+    from .train import Recipe, Run, Trainer
+    train, valid, test = splits if splits is not None else load_splits(dataset)
+    x = torch.from_numpy(np.ascontiguousarray(train))
+    torch.manual_seed(seed)
+    model = VAE(d_x=x.shape[1], d_z=d_z, hidden=hidden)
+    spec = {"dataset": dataset, "model": "vae", "d_z": d_z, "hidden": hidden}
+    run = Run(model, x, Recipe(seed=seed, **{**RECIPE, **recipe}), out, spec, valid, test)
+    T = Trainer(run, device)
+    if out is not None and not (Path(out) / "checkpoint.pt").exists():
+        checkpoint.write_config(out, run.config())
+    return T
+
+
+def valid_elbo(n_valid=1000, seed=0):
+    """An on_epoch callback: the mean ELBO (nats, a lower bound on log p(x)) of
+    valid[:n_valid], and its two terms, with a seeded draw of z per image."""
+    @torch.no_grad()
+    def callback(t):
+        x = torch.as_tensor(t.run.valid[:n_valid])
+        elbo, rec, kl = t.model.elbo(x, torch.Generator().manual_seed(seed))
+        return {"valid_elbo": float(elbo.mean()), "valid_rec": float(rec.mean()),
+                "valid_kl": float(kl.mean())}
+    return callback
+
+
+def load_state(record, state):
+    """The VAE of shipped weights (a record whose model is 'vae')."""
+    from .models import VAE
+    d_x = state["decoder.net.2.bias"].numel()
+    vae = VAE(d_x=d_x, d_z=record["model"]["d_z"], hidden=state["decoder.net.0.bias"].numel())
+    vae.load_state_dict(state)
+    return vae.eval()
