@@ -251,8 +251,8 @@ def main(argv=None):
     b.add_argument("--out")
     b.set_defaults(fn=cmd_baselines)
     tb = sub.add_parser("table1", help="print Table 1: the paper's rows beside ours")
-    tb.add_argument("runs", nargs="*", default=["runs/mnist-seed0", "runs/mnist-seed1",
-                                                "runs/mnist-seed2", "runs/faces"])
+    tb.add_argument("runs", nargs="*", default=["runs/mnist-paper-seed0", "runs/mnist-paper-seed1",
+                                                "runs/mnist-paper-seed2", "runs/faces"])
     tb.add_argument("--baselines", nargs="*",
                     default=["runs/baselines-mnist.json", "runs/baselines-faces.json"])
     tb.set_defaults(fn=cmd_table1)
