@@ -45,16 +45,17 @@ def _splits(n=300, side=28):
     return tuple(torch.rand(k, side * side, generator=g).numpy() for k in (n, 100, 100))
 
 
-def test_dcgan_trains_through_the_one_loop_and_ships(tmp_path):
+@pytest.mark.parametrize("dataset, side", [("mnist", 28), ("faces", 48)])
+def test_dcgan_trains_through_the_one_loop_and_ships(tmp_path, dataset, side):
     from ganbook import experiments as E, weights
-    T = E.build("mnist", arch="dcgan", splits=_splits(), seed=0)
+    T = E.build(dataset, arch="dcgan", splits=_splits(side=side), seed=0)
     assert isinstance(T.G, C.DCGAN_G) and type(T.opt["D"]).__name__ == "Adam"
     assert (T.recipe.lr_D, T.recipe.update, T.recipe.lr_decay) == (2e-4, "alternating", 1.0)
-    assert T.run.spec == {"dataset": "mnist", "arch": "dcgan", "noise": "uniform"}
+    assert T.run.spec == {"dataset": dataset, "arch": "dcgan", "noise": "uniform"}
     before = [p.clone() for p in T.G.parameters()]
     T.train(iterations=3, progress=False, checkpoint=False)
     assert all(not torch.equal(a, b) for a, b in zip(before, T.G.parameters()))
-    meta = weights.export(T, tmp_path / "mnist-dcgan")
+    meta = weights.export(T, tmp_path / f"{dataset}-dcgan")
     model, record = weights.load(meta)
     g = lambda: torch.Generator().manual_seed(5)
     assert torch.equal(model.sample(7, g()), T.model.sample(7, g()))
