@@ -69,12 +69,13 @@ def baseline_sources(train, n=10000, draws=3, kmeans_iterations=10):
             "pixel-wise Gaussian noise": (noise, draws)}
 
 
-def shipped_generators(folder="weights", dataset="mnist"):
-    """{label: weights path} of the shipped generators of ``dataset`` (not the classifier)."""
+def shipped_generators(folder="weights", dataset="mnist", models=("gan", "vae")):
+    """{label: weights path} of the shipped generators of ``dataset`` whose model is one of
+    ``models`` (not the classifier)."""
     found = {}
     for meta in sorted(Path(folder).glob(f"{dataset}-*.json")):
         record = json.loads(meta.read_text())
-        if record.get("model", {}).get("model") in ("gan", "vae") and \
+        if record.get("model", {}).get("model") in models and \
                 record.get("spec", {}).get("dataset") == dataset:
             found[record.get("label", meta.stem)] = meta.with_suffix("")
     return found

@@ -31,6 +31,7 @@ def test_vae_run_trains_records_and_ships(tmp_path):
     assert model.sample(5, g()).shape == (5, 64)
     main(["ship", str(out), str(tmp_path / "w" / "mnist-vae"), "--label", "VAE (test)"])
     assert "VAE (test)" in scoreboard.shipped_generators(tmp_path / "w")
+    assert scoreboard.shipped_generators(tmp_path / "w", models=("gan",)) == {}
     R = E.load_run(out, splits=_splits())                   # resumes from its spec
     assert isinstance(R.model, VAE) and R.iteration == T.iteration
     with pytest.raises(ValueError, match="unknown model"):
