@@ -145,7 +145,8 @@ def plot_over_training(run_folder, shots=5, title=""):
         ax.set_title(f"iteration {c['iteration']:,}\n{c['modes']} modes, {100 * c['high_quality']:.0f} % high q.",
                      fontsize=9)
     np.atleast_1d(axes)[0].set_ylabel("x2")
-    np.atleast_1d(axes)[0].legend(fontsize=7, loc="lower left", markerscale=2)
+    handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, markerscale=2)  # off the data
     fig.suptitle(title or f"{r['mixture']}, {r['variant']}, seed {r['seed']}", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 0.93))
     return fig
