@@ -119,7 +119,7 @@ def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=N
         D = nets.paper_D(d_data=x.shape[1])
     spec = {"dataset": dataset, "arch": arch, "G_init": G_init, "noise": noise, "bias_clip": bias_clip}
     if arch in convnets.ARCHS:              # G_init and bias_clip belong to the paper's G
-        spec = {"dataset": dataset, "arch": arch, "noise": noise}
+        del spec["G_init"], spec["bias_clip"]
     run = Run(GAN(G, D, nets.Noise(100, noise)), x, Recipe(seed=seed, **recipe), out, spec, valid, test)
     T = Trainer(run, device)
     if out is not None and not (Path(out) / "checkpoint.pt").exists():

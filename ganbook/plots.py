@@ -111,9 +111,10 @@ def sample_strip(folder, shape, shots=6, side=5, title="", epochs=None):
     pngs = sorted(Path(folder).glob("epoch*.png"))
     if not pngs:
         raise FileNotFoundError(f"no sample grids (epoch*.png) in {folder}: train the run first")
-    picks = [pngs[i] for i in np.unique(np.linspace(0, len(pngs) - 1, shots).round().astype(int))]
     if epochs is not None:
         picks = [p for p in pngs if int(p.stem.removeprefix("epoch")) in set(epochs)]
+    else:
+        picks = [pngs[i] for i in np.unique(np.linspace(0, len(pngs) - 1, shots).round().astype(int))]
     corner = 1 + side * (shape[0] + 1)            # side x side images with their 1-pixel borders
     fig, axes = plt.subplots(1, len(picks), figsize=(2.1 * len(picks), 2.5), squeeze=False)
     for ax, png in zip(axes[0], picks):

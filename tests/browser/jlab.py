@@ -18,6 +18,21 @@ REPO = Path(__file__).resolve().parents[2]
 # committed, e.g. GANBOOK_BROWSER_NOTEBOOKS=/tmp/nbs).
 NOTEBOOKS = Path(os.environ.get("GANBOOK_BROWSER_NOTEBOOKS", REPO / "notebooks"))
 
+def stored_sources(name):
+    """[(cell type, source)] of the committed notebook ``name`` (in NOTEBOOKS), [] if absent."""
+    nb = NOTEBOOKS / name
+    if not nb.is_file():
+        return []
+    return [(c["cell_type"], "".join(c["source"])) for c in json.loads(nb.read_text())["cells"]]
+
+
+def widget_cell_index(sources, uses):
+    """The first code cell whose source matches the regex ``uses`` (a widget module), or None."""
+    return next((i for i, (kind, src) in enumerate(sources) if kind == "code" and uses.search(src)),
+                None)
+
+
+
 KERNEL_IDLE_TIMEOUT = 120     # s for a kernel to start, or for a cell to finish (quick mode)
 STATE_MARK = "GANBOOK_STATE "
 

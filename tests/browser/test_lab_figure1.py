@@ -4,12 +4,11 @@ The controls carry CSS classes ganbook-fig1-<name> (ganbook/widgets/figure1.py).
 the page (k's readout, the readout's iteration and numbers, the figure's PNG bytes) and from
 the kernel (the widgets' values and image, and the running trainer's k and iteration).
 """
-import json
 import re
 
 import pytest
 
-from jlab import NOTEBOOKS, Notebook, img_sha, wait_until
+from jlab import Notebook, img_sha, stored_sources, wait_until, widget_cell_index
 
 NB = "figure1.ipynb"
 WIDGET_MODULE = "ganbook.widgets.figure1"
@@ -32,14 +31,6 @@ def fig1(name):
 
 
 USES_WIDGET = re.compile(r"ganbook\.widgets\.figure1\b|from\s+ganbook\.widgets\s+import\s+.*\bfigure1\b")
-
-
-def widget_cell_index(sources):
-    """The first code cell that uses the Figure-1 widget module, or None."""
-    for i, (kind, src) in enumerate(sources):
-        if kind == "code" and USES_WIDGET.search(src):
-            return i
-    return None
 
 
 def run_to_widget(nb, first, max_cells=4):
@@ -66,13 +57,6 @@ def run_to_widget(nb, first, max_cells=4):
                          f"{ran} code cells from cell {first} of {NB}")
 
 
-def stored_sources():
-    nb = NOTEBOOKS / NB
-    if not nb.is_file():
-        return []
-    return [(c["cell_type"], "".join(c["source"])) for c in json.loads(nb.read_text())["cells"]]
-
-
 def numbers(text):
     return re.findall(r"-?\d+\.\d+|\bnan\b", text.replace("\u2212", "-"))
 
@@ -89,11 +73,11 @@ def iteration(readout):
 
 
 def test_figure1_widget(lab, page, out_dir):
-    if widget_cell_index(stored_sources()) is None:
+    if widget_cell_index(stored_sources(NB), USES_WIDGET) is None:
         pytest.skip(f"notebooks/{NB} has no cell using {WIDGET_MODULE} yet "
                     "(the Figure-1 chapter's widget has not landed)")
     nb = Notebook(page, lab, NB).open()
-    i = run_to_widget(nb, widget_cell_index(nb.sources()))
+    i = run_to_widget(nb, widget_cell_index(nb.sources(), USES_WIDGET))
     cell = nb.cell(i)
     wait_until(lambda: cell.locator(f"img{fig1('figure')}").count() == 1
                and cell.locator(fig1("step")).count() == 1

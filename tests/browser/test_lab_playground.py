@@ -6,12 +6,11 @@ canvas's pixels) and from the kernel (the Playground's numbers(), its drawn poin
 means and the running trainer's objective): the two must agree.
 """
 import hashlib
-import json
 import re
 
 import pytest
 
-from jlab import NOTEBOOKS, Notebook, wait_until
+from jlab import Notebook, stored_sources, wait_until, widget_cell_index
 
 NB = "mode_collapse.ipynb"
 WIDGET_MODULE = "ganbook.widgets.playground"
@@ -37,18 +36,6 @@ print("GANBOOK_PG " + _js.dumps([{"numbers": p.numbers(), "text": _rt(p.numbers(
 
 def pg(name):
     return f".ganbook-pg-{name}"
-
-
-def stored_sources():
-    nb = NOTEBOOKS / NB
-    if not nb.is_file():
-        return []
-    return [(c["cell_type"], "".join(c["source"])) for c in json.loads(nb.read_text())["cells"]]
-
-
-def widget_cell_index(sources):
-    return next((i for i, (kind, src) in enumerate(sources)
-                 if kind == "code" and USES_WIDGET.search(src)), None)
 
 
 def canvas_sha(cell):
@@ -77,10 +64,10 @@ def to_page(box, x, y):
 
 
 def test_playground_widget(lab, page, out_dir):
-    if widget_cell_index(stored_sources()) is None:
+    if widget_cell_index(stored_sources(NB), USES_WIDGET) is None:
         pytest.skip(f"notebooks/{NB} has no cell using {WIDGET_MODULE} yet")
     nb = Notebook(page, lab, NB).open()
-    i = widget_cell_index(nb.sources())
+    i = widget_cell_index(nb.sources(), USES_WIDGET)
     nb.run_cell(i, timeout=300)
     cell = nb.cell(i)
     wait_until(lambda: cell.locator(f"{pg('canvas')} canvas").count() == 1
