@@ -1,7 +1,10 @@
-"""The book's MNIST classifier: trained by the one loop on the 50,000 training images only,
-shipped with its checksum, and the feature space of ganbook.evaluate's measures.
+"""The book's classifiers, trained by the one loop and shipped with their checksums: the MNIST
+digit classifier (on the 50,000 training images only; the feature space of ganbook.evaluate's
+measures) and the FER-2013 expression classifier (on its Training split; it labels the DCGAN
+chapter's faces for the latent arithmetic).
 
-    python -m ganbook classifier            # trains, reports test accuracy, writes weights/
+    python -m ganbook classifier                    # digits: trains, reports test accuracy
+    python -m ganbook classifier --dataset faces    # expressions
 """
 from pathlib import Path
 
@@ -22,6 +25,19 @@ SHIFT = 2
 EPOCHS = 12
 WEIGHTS = Path("weights") / "mnist-classifier"
 TARGET = 0.993
+FACES_WEIGHTS = Path("weights") / "faces-expressions"
+CLASSES = {"mnist": 10, "faces": 7}
+
+
+def labelled_splits(dataset="mnist"):
+    """((x, y) train, (x, y) valid, (x, y) test): MNIST's 50,000 / 10,000 / 10,000, or
+    FER-2013's Training / PublicTest / PrivateTest with its 7 expression labels."""
+    if dataset == "mnist":
+        return tuple(data.load_mnist(s, with_labels=True) for s in ("train", "valid", "test"))
+    if dataset == "faces":
+        from .faces import FER2013_SPLITS, load_fer2013
+        return tuple(load_fer2013(s, with_labels=True) for s in FER2013_SPLITS)
+    raise ValueError(f"no labelled data set {dataset!r}; use 'mnist' or 'faces'")
 
 
 @torch.no_grad()
@@ -43,16 +59,20 @@ def accuracy(model, x, y):
     return float((predict(model, x).argmax(1) == torch.as_tensor(y)).double().mean())
 
 
-def train(out="runs/classifier", epochs=EPOCHS, splits=None, progress=True, shift=SHIFT, **recipe):
-    """Train through the one loop; ``splits``: ((x, y) train, (x, y) valid), else MNIST's.
-    Logs validation accuracy after each epoch; returns the trainer."""
+def train(out="runs/classifier", epochs=EPOCHS, splits=None, progress=True, shift=SHIFT,
+          dataset="mnist", **recipe):
+    """Train through the one loop; ``splits``: ((x, y) train, (x, y) valid), else those of
+    ``dataset`` (:func:`labelled_splits`).  The image side and the number of classes come
+    from the data.  Logs validation accuracy after each epoch; returns the trainer."""
     if splits is None:
-        splits = tuple(data.load_mnist(s, with_labels=True) for s in ("train", "valid"))
+        splits = labelled_splits(dataset)[:2]
     (x, y), (xv, yv) = splits
     torch.manual_seed(recipe.get("seed", RECIPE["seed"]))    # the initial weights
-    model = Classifier(shift=shift)
+    side = int(round(x.shape[1] ** 0.5))
+    classes = CLASSES.get(dataset) or int(max(y.max(), yv.max())) + 1
+    model = Classifier(side=side, classes=classes, shift=shift)
     run = Run(model, (torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)),
-              Recipe(**(RECIPE | recipe)), out, {"dataset": "mnist", "arch": "classifier"})
+              Recipe(**(RECIPE | recipe)), out, {"dataset": dataset, "arch": "classifier"})
     T = Trainer(run)
     T.train(epochs=epochs, on_epoch=[lambda t: {"valid_acc": accuracy(t.model, xv, yv)}],
             progress=progress)

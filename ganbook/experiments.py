@@ -102,8 +102,8 @@ def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=N
     torch.manual_seed(seed)
     if arch in convnets.ARCHS:              # DCGAN: its own nets and Adam recipe
         side = int(round(x.shape[1] ** 0.5))
-        G = convnets.DCGAN_G(side, **convnets.ARCHS[arch])
-        D = convnets.DCGAN_D(side, **convnets.ARCHS[arch])
+        G = convnets.DCGAN_G(side, **convnets.arch_kwargs(arch, side))
+        D = convnets.DCGAN_D(side, **convnets.arch_kwargs(arch, side))
         recipe = {**convnets.RECIPE, **recipe}
     elif dataset in FACES:
         a = FACE_ARCHS[arch]

@@ -79,15 +79,15 @@ class VAE(nn.Module):
 
 
 class Classifier(nn.Module):
-    """A small convolutional MNIST classifier (225k parameters, 0.9 MB in float32):
-    conv 3x3 32 -> pool -> conv 3x3 64 -> pool -> 128 -> 10, ReLU, dropout before the head.
+    """A small convolutional classifier (225k parameters on MNIST, 0.9 MB in float32):
+    conv 3x3 32 -> pool -> conv 3x3 64 -> pool -> 128 -> classes, ReLU, dropout before the head.
 
     ``features(x)`` is the 128-d penultimate layer (Frechet distance, precision/recall).
     """
 
     def __init__(self, side=28, classes=10, shift=0):
         super().__init__()
-        self.side, self.shift = side, shift
+        self.side, self.shift, self.classes = side, shift, classes
         self.conv = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
                                   nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
         n = 64 * (((side - 2) // 2 - 2) // 2) ** 2
@@ -115,7 +115,7 @@ class Classifier(nn.Module):
         return self.head(self.features(x))
 
     def config(self):
-        return {"model": "classifier", "side": self.side, "shift": self.shift}
+        return {"model": "classifier", "side": self.side, "shift": self.shift, "classes": self.classes}
 
 
 def n_parameters(module):

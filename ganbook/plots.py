@@ -36,14 +36,12 @@ def figure2(samples, train, shape, rows=6, cols=5):
     return grid(tiles.reshape(rows * cols, -1), shape, cols)
 
 
-@torch.no_grad()
-def interpolations(G, z0, z1, steps=10):
-    """Paper Fig. 3: G((1 - t) z0 + t z1) for t in [0, 1], one row per (z0, z1) pair."""
-    t = torch.linspace(0, 1, steps).view(1, steps, 1)
-    z = (1 - t) * z0.unsqueeze(1) + t * z1.unsqueeze(1)
-    from .nets import eval_mode
-    with eval_mode(G):
-        return G(z.reshape(-1, z.shape[-1])).numpy()
+def interpolations(G, z0, z1, steps=10, kind="linear"):
+    """Paper Fig. 3: G(z(t)) for t in [0, 1] along the path ``kind`` ('linear':
+    (1 - t) z0 + t z1, or 'spherical', :mod:`ganbook.latent`), one row per (z0, z1) pair."""
+    from .latent import path, render
+    z = torch.cat([path(a, b, steps, kind) for a, b in zip(z0, z1)])
+    return render(G, z).numpy()
 
 
 def collapse_trace(rows, title=""):

@@ -1,4 +1,4 @@
-"""Trained nets that ship with the book (generators, the MNIST classifier): weights only,
+"""Trained nets that ship with the book (generators, the classifiers): weights only,
 checksummed.
 
 ``weights/NAME.safetensors`` holds the net's tensors (safetensors: no code, no pickle);
@@ -79,13 +79,14 @@ def load(name):
         return load_state(record, state), record
     if record["model"]["model"] == "classifier":
         from .models import Classifier
-        clf = Classifier(side=record["model"]["side"], shift=record["model"].get("shift", 0))
+        m = record["model"]
+        clf = Classifier(side=m["side"], classes=m.get("classes", 10), shift=m.get("shift", 0))
         clf.load_state_dict(state)
         return clf.eval(), record
     spec, prior = record["spec"], record["model"]["prior"]
     if spec.get("arch") in convnets.ARCHS:
         side = {"mnist": 28}.get(spec["dataset"], 48)
-        G = convnets.DCGAN_G(side, prior["d_z"], **convnets.ARCHS[spec["arch"]])
+        G = convnets.DCGAN_G(side, prior["d_z"], **convnets.arch_kwargs(spec["arch"], side))
         G.load_state_dict(state)
         return GAN(G, None, Noise(prior["d_z"], prior["kind"])), record
     d = state["net.4.bias"].numel()

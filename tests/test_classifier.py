@@ -78,3 +78,20 @@ def test_shipped_classifier_reaches_its_target_on_real_test_data():
     assert acc >= C.TARGET and acc == record["test_accuracy"]
     assert record["trained_on"] == "MNIST train[:50000]"
     assert (repo / C.WEIGHTS).with_suffix(".safetensors").stat().st_size < 2 * 2 ** 20
+
+
+def test_faces_classifier_has_seven_classes_and_loads_back(tmp_path):
+    def faces(n, seed):
+        g = torch.Generator().manual_seed(seed)
+        y = torch.randint(0, 7, (n,), generator=g)
+        x = torch.rand(n, 48 * 48, generator=g) * 0.1
+        x[torch.arange(n), y * 300] = 1.0
+        return x.numpy(), y.numpy()
+    T = C.train(out=None, epochs=1, splits=(faces(200, 0), faces(50, 1)), progress=False,
+                dataset="faces", shift=0, m=50)
+    assert T.model.side == 48 and T.model.classes == 7 and T.run.spec["dataset"] == "faces"
+    weights.export(T, tmp_path / "expr")
+    clf = C.load(tmp_path / "expr")
+    assert clf.classes == 7 and C.predict(clf, faces(3, 2)[0]).shape == (3, 7)
+    with pytest.raises(ValueError, match="no labelled data set"):
+        C.labelled_splits("cifar")

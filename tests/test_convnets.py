@@ -45,17 +45,31 @@ def _splits(n=300, side=28):
     return tuple(torch.rand(k, side * side, generator=g).numpy() for k in (n, 100, 100))
 
 
-@pytest.mark.parametrize("dataset, side", [("mnist", 28), ("faces", 48)])
-def test_dcgan_trains_through_the_one_loop_and_ships(tmp_path, dataset, side):
+def test_arch_kwargs_size_by_side():
+    assert C.arch_kwargs("dcgan", 28) == {"width": 32} and C.arch_kwargs("dcgan", 48) == {"width": 16}
+    assert C.arch_kwargs("dcgan-nobn", 48) == {"width": 16, "batchnorm": False}
+    with pytest.raises(ValueError, match="unknown DCGAN arch"):
+        C.arch_kwargs("stylegan", 28)
+    with pytest.raises(ValueError, match="side"):
+        C.arch_kwargs("dcgan", 64)
+
+
+@pytest.mark.parametrize("dataset, side, arch", [("mnist", 28, "dcgan"), ("faces", 48, "dcgan"),
+                                                 ("mnist", 28, "dcgan-nobn")])
+def test_dcgan_trains_through_the_one_loop_and_ships(tmp_path, dataset, side, arch):
     from ganbook import experiments as E, weights
-    T = E.build(dataset, arch="dcgan", splits=_splits(side=side), seed=0)
+    T = E.build(dataset, arch=arch, splits=_splits(side=side), seed=0)
     assert isinstance(T.G, C.DCGAN_G) and type(T.opt["D"]).__name__ == "Adam"
     assert (T.recipe.lr_D, T.recipe.update, T.recipe.lr_decay) == (2e-4, "alternating", 1.0)
-    assert T.run.spec == {"dataset": dataset, "arch": "dcgan", "noise": "uniform"}
+    assert T.run.spec == {"dataset": dataset, "arch": arch, "noise": "uniform"}
+    last = [m for m in T.G.modules() if isinstance(m, torch.nn.ConvTranspose2d)][-1]
+    assert last.in_channels == C.WIDTH[side]                      # the book's width at this side
+    has_bn = any(isinstance(m, torch.nn.BatchNorm2d) for m in T.model.modules())
+    assert has_bn == (arch == "dcgan") and batch_dependent(T.model.D) == (arch == "dcgan")
     before = [p.clone() for p in T.G.parameters()]
     T.train(iterations=3, progress=False, checkpoint=False)
     assert all(not torch.equal(a, b) for a, b in zip(before, T.G.parameters()))
-    meta = weights.export(T, tmp_path / f"{dataset}-dcgan")
+    meta = weights.export(T, tmp_path / f"{dataset}-{arch}")
     model, record = weights.load(meta)
     g = lambda: torch.Generator().manual_seed(5)
     assert torch.equal(model.sample(7, g()), T.model.sample(7, g()))
