@@ -67,6 +67,17 @@ def p_data(name="gaussian"):
     return DISTRIBUTIONS[name]()
 
 
+class Affine(nn.Module):
+    """G(z) = a + b z; with z ~ N(0, 1), p_g = N(a, b^2) exactly."""
+
+    def __init__(self, a, b):
+        super().__init__()
+        self.a, self.b = nn.Parameter(torch.tensor(float(a))), nn.Parameter(torch.tensor(float(b)))
+
+    def forward(self, z):
+        return self.a + self.b * z
+
+
 class Logit(MLP):
     """A toy D: an MLP whose single output is the logit of D(x), shape (m,)."""
 

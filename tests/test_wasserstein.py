@@ -1,0 +1,48 @@
+"""ganbook.wasserstein: W1 in closed form, and critics trained by the one loop that estimate
+it, checked against answers known in advance."""
+import math
+
+import numpy as np
+import pytest
+
+from ganbook import theory as T
+from ganbook import toy
+from ganbook import wasserstein as W
+
+
+def test_w1_of_shifted_and_scaled_gaussians():
+    pd = toy.p_data("gaussian")                                  # N(4, 0.5^2)
+    for shift in (0.0, 0.5, 3.0):
+        w, j = W.exact(pd, 4.0 + shift, 0.5)
+        assert w == pytest.approx(shift, abs=1e-4)               # a translation moves every unit of mass by |shift|
+    # N(0, 1) vs N(0, 2^2): W1 = |s1 - s2| E|Z| = sqrt(2 / pi)
+    x, dx = T.grid(-20, 20, 20001)
+    assert W.w1_grid(T.gaussian(x, 0, 1), T.gaussian(x, 0, 2), dx) == pytest.approx(math.sqrt(2 / math.pi), rel=1e-4)
+    # the JSD saturates at log 2 once the two stop overlapping; W1 keeps growing
+    far = [W.exact(pd, 4.0 + s, 0.5) for s in (5.0, 8.0)]
+    assert far[0][1] == pytest.approx(math.log(2), abs=1e-6) and far[1][1] == pytest.approx(math.log(2), abs=1e-6)
+    assert far[1][0] > far[0][0] + 2.9
+
+
+def test_w1_of_samples_pairs_them_in_order():
+    assert W.w1_samples([0, 1, 2], [3, 1, 2]) == pytest.approx(1.0)        # sorted: |0-1|+|1-2|+|2-3|
+    rng = np.random.default_rng(0)
+    assert W.w1_samples(rng.normal(0, 1, 20000), rng.normal(1, 1, 20000)) == pytest.approx(1.0, abs=0.03)
+    with pytest.raises(ValueError, match="equally many"):
+        W.w1_samples([0, 1], [0])
+
+
+def test_gp_critic_estimates_w1_with_the_soft_penalty_bias():
+    # a critic of slope -s over the shifted pair gains s W1 and pays lambda (s - 1)^2, so the
+    # best s is 1 + W1 / (2 lambda) and the estimate W1 + W1^2 / (2 lambda): 2.2 for W1 = 2
+    pd = toy.p_data("gaussian")
+    est = W.critic_estimate(pd, 6.0, 0.5, "wgan_gp", steps=800, seed=0)
+    assert est == pytest.approx(2.0 + 2.0 ** 2 / 20, rel=0.04)
+
+
+def test_clipped_critic_is_monotone_but_only_k_times_w1():
+    pd = toy.p_data("gaussian")
+    est = [W.critic_estimate(pd, 4.0 + s, 0.5, "wgan", steps=300, seed=0) for s in (1.0, 3.0)]
+    assert 0 < est[0] < est[1] < 0.1                   # clipped at 0.01: K is tiny
+    with pytest.raises(ValueError, match="critic objective"):
+        W.critic_estimate(pd, 6.0, 0.5, "minimax")
