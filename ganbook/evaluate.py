@@ -108,8 +108,10 @@ def measures(samples, real_features, clf, k=3):
 
 def over_draws(draw, real, clf, draws=3, k=3, extra=None):
     """The measures of ``draws`` sample sets (``draw(i)`` gives the i-th) as {name: mean},
-    {name + '_sd': sd over the draws}; the class histogram of the first draw.  ``extra``:
-    a function of a sample set returning more measures (numbers) to add to each draw's."""
+    {name + '_sd': sd over the draws}; the class histogram and ('first_draw') every measure
+    of the first draw alone (for a generator, the Parzen protocol's own sample set).
+    ``extra``: a function of a sample set returning more measures (numbers) to add to each
+    draw's."""
     from .classifier import predict
     f_r = predict(clf, real, what="features")
     rows, n = [], None
@@ -117,7 +119,8 @@ def over_draws(draw, real, clf, draws=3, k=3, extra=None):
         s = draw(i)
         n = len(s)
         rows.append(measures(s, f_r, clf, k) | (extra(s) if extra else {}))
-    out = {"draws": draws, "n_samples": n, "class_histogram": rows[0]["class_histogram"]}
+    out = {"draws": draws, "n_samples": n, "class_histogram": rows[0]["class_histogram"],
+           "first_draw": {k: v for k, v in rows[0].items() if k != "class_histogram"}}
     for key in rows[0]:
         if key != "class_histogram":
             v = np.array([r[key] for r in rows], dtype=np.float64)

@@ -42,6 +42,8 @@ def test_measures_over_draws_on_a_known_case(tmp_path):
     assert r["draws"] == 3 and r["n_samples"] == 300
     assert 8.0 < r["IS"] <= 10.0 and r["classes_covered"] == 10 and r["kl_uniform"] < 0.1
     assert r["precision"] > 0.8 and r["recall"] > 0.8 and r["IS_sd"] > 0
+    first = ev.measures(separable(300, 10)[0], C.predict(T.model, real, what="features"), T.model, 3)
+    assert r["first_draw"]["IS"] == pytest.approx(first["IS"]) != pytest.approx(r["IS"])
     one = ev.over_draws(lambda i: separable(300, 3)[0][:1].repeat(300, 0), real, T.model, draws=2)
     assert one["classes_covered"] == 1 and one["IS"] == pytest.approx(1.0, abs=1e-3)   # collapse
     assert one["recall"] < 0.1 and one["FD"] > r["FD"]
