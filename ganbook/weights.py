@@ -18,6 +18,9 @@ from .models import GAN
 from .nets import Noise, paper_G, tfd_G
 
 MAX_MB = 12
+# The repository's weights/ folder (the package is installed from the clone, editable), so
+# a cell can load shipped weights whatever its working directory.
+SHIPPED = Path(__file__).resolve().parents[1] / "weights"
 
 
 def _paths(name):

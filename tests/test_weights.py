@@ -85,3 +85,9 @@ def test_best_G_of_a_big_model_is_kept_but_not_shipped(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="stays in its run folder"):
         weights.ship(tmp_path / "run", tmp_path / "shipped")
     assert not (tmp_path / "shipped.json").exists()
+
+
+def test_shipped_folder_is_the_repositorys():
+    from pathlib import Path
+    assert weights.SHIPPED == Path(__file__).resolve().parents[1] / "weights"
+    assert (weights.SHIPPED / "mnist-classifier.json").exists()
