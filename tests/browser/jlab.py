@@ -61,6 +61,31 @@ print("GANBOOK_STATE " + _js.dumps(_ganbook_state(), default=str))
 """
 
 
+def open_widget_cell(page, lab, name, uses, timeout=300):
+    """Open notebook ``name`` in JupyterLab and run its first code cell whose source matches
+    ``uses`` (a widget module); returns (notebook, that cell's locator).  Skips the test
+    while the committed notebook has no such cell."""
+    if widget_cell_index(stored_sources(name), uses) is None:
+        pytest.skip(f"notebooks/{name} has no cell using {uses.pattern} yet")
+    nb = Notebook(page, lab, name).open()
+    i = widget_cell_index(nb.sources(), uses)
+    nb.run_cell(i, timeout=timeout)
+    return nb, nb.cell(i)
+
+
+def drag_slider(page, cell, label, fraction):
+    """Drag, with the mouse, the handle of the slider labelled ``label`` in ``cell`` to
+    ``fraction`` (0..1) of its track."""
+    slider = cell.locator(".widget-slider").filter(has_text=label)
+    handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-target")
+    hb, tb = handle.bounding_box(), track.bounding_box()
+    y = hb["y"] + hb["height"] / 2
+    page.mouse.move(hb["x"] + hb["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(tb["x"] + tb["width"] * fraction, y, steps=12)
+    page.mouse.up()
+
+
 def wait_until(pred, timeout, what, interval=0.25):
     """Poll pred() until it returns something truthy; fail after `timeout` s naming `what`."""
     deadline = time.monotonic() + timeout

@@ -3,9 +3,7 @@ end's seed; the strip of faces and the |z| readout follow, and the page shows wh
 computed (ganbook.widgets.latent_walk.update at the widget's values)."""
 import re
 
-import pytest
-
-from jlab import Notebook, img_sha, stored_sources, wait_until, widget_cell_index
+from jlab import drag_slider, img_sha, open_widget_cell, wait_until
 
 NB = "dcgan.ipynb"
 USES_WIDGET = re.compile(r"ganbook\.widgets import latent_walk")
@@ -20,12 +18,7 @@ def page_state(cell):
 
 
 def test_latent_walk_widget(lab, page, out_dir):
-    if widget_cell_index(stored_sources(NB), USES_WIDGET) is None:
-        pytest.skip(f"notebooks/{NB} has no latent-walk widget cell yet")
-    nb = Notebook(page, lab, NB).open()
-    i = widget_cell_index(nb.sources(), USES_WIDGET)
-    nb.run_cell(i, timeout=300)
-    cell = nb.cell(i)
+    nb, cell = open_widget_cell(page, lab, NB, USES_WIDGET)
     wait_until(lambda: cell.locator(".widget-slider").count() == 3
                and cell.locator(".widget-image").count() == 1
                and "smallest on the way" in cell.locator(".widget-html-content").inner_text(),
@@ -44,14 +37,7 @@ def test_latent_walk_widget(lab, page, out_dir):
     assert low(sph["text"]) > low(before["text"]), (before["text"], sph["text"])
 
     # drag the z1 seed slider: another end, another strip
-    slider = cell.locator(".widget-slider").filter(has_text=SEED1)
-    handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-target")
-    hb, tb = handle.bounding_box(), track.bounding_box()
-    y = hb["y"] + hb["height"] / 2
-    page.mouse.move(hb["x"] + hb["width"] / 2, y)
-    page.mouse.down()
-    page.mouse.move(tb["x"] + tb["width"] * 0.5, y, steps=12)
-    page.mouse.up()
+    drag_slider(page, cell, SEED1, 0.5)
     wait_until(lambda: page_state(cell)["sliders"][SEED1] != "2"
                and page_state(cell)["img"] != sph["img"], 60, "the seed and the strip to change")
     nb.wait_idle()

@@ -10,10 +10,9 @@ import re
 
 import pytest
 
-from jlab import Notebook, stored_sources, wait_until, widget_cell_index
+from jlab import open_widget_cell, wait_until
 
 NB = "mode_collapse.ipynb"
-WIDGET_MODULE = "ganbook.widgets.playground"
 USES_WIDGET = re.compile(r"ganbook\.widgets\.playground\b")
 # where playground.js puts the plot in its 600 x 500 canvas, and the drawn set's view [-2, 2]^2
 W, H, L, T, P, LIM = 600, 500, 50, 30, 440, 2.0
@@ -64,12 +63,7 @@ def to_page(box, x, y):
 
 
 def test_playground_widget(lab, page, out_dir):
-    if widget_cell_index(stored_sources(NB), USES_WIDGET) is None:
-        pytest.skip(f"notebooks/{NB} has no cell using {WIDGET_MODULE} yet")
-    nb = Notebook(page, lab, NB).open()
-    i = widget_cell_index(nb.sources(), USES_WIDGET)
-    nb.run_cell(i, timeout=300)
-    cell = nb.cell(i)
+    nb, cell = open_widget_cell(page, lab, NB, USES_WIDGET)
     wait_until(lambda: cell.locator(f"{pg('canvas')} canvas").count() == 1
                and iteration(readout(cell)) == 0, 120, "the playground to render")
     cell.locator(pg("play")).evaluate("e => e.scrollIntoView({block: 'start'})")

@@ -5,7 +5,7 @@ the kernel (a cell prints what the kernel's widgets hold; the page must show the
 """
 import re
 
-from jlab import Notebook, png_sha, wait_until
+from jlab import Notebook, drag_slider, png_sha, wait_until
 
 NB = "theory.ipynb"
 MU = "mean of p_g"          # the slider dragged (ganbook/widgets/theory.py)
@@ -46,14 +46,7 @@ def test_theory_widget(lab, page, out_dir):
 
     # drag the mean slider's handle with the mouse to where 4.5 is on its track (p_data's
     # humps at 2 and 6 make mu = 3 and mu = 5 mirror images with equal numbers: avoid 5)
-    slider = cell.locator(".widget-slider").filter(has_text=MU)
-    handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-target")
-    hb, tb = handle.bounding_box(), track.bounding_box()
-    x, y = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(tb["x"] + tb["width"] * 4.5 / 8.0, y, steps=12)
-    page.mouse.up()
+    drag_slider(page, cell, MU, 4.5 / 8.0)
 
     wait_until(lambda: page_state(cell)["sliders"][MU] != before["sliders"][MU],
                30, "the slider's readout to change")
