@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from ganbook import classifier as C
-from ganbook import collapse, weights
+from ganbook import collapse, records, weights
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -19,20 +19,14 @@ def test_shipped_dcgan_agrees_with_its_run_and_is_not_collapsed(name, run, side)
     model, record = weights.load(REPO / "weights" / name)
     assert (REPO / "weights" / f"{name}.safetensors").stat().st_size < weights.MAX_MB * 2 ** 20
     assert record["spec"]["arch"] == "dcgan" and record["run"].endswith(run)
-    rows = [r for r in _metrics(REPO / "runs" / run) if r.get("valid_parzen")]
-    best = max(rows, key=lambda r: float(r["valid_parzen"]))
-    assert record["valid_parzen"] == pytest.approx(float(best["valid_parzen"]))   # the best validation epoch
+    rows = [r for r in records.read_metrics(REPO / "runs" / run) if "valid_parzen" in r]
+    best = max(rows, key=lambda r: r["valid_parzen"])
+    assert record["valid_parzen"] == pytest.approx(best["valid_parzen"])   # the best validation epoch
     x = model.sample(500, torch.Generator().manual_seed(0))
     assert x.shape == (500, side * side)
     assert not collapse.is_collapsed(float(x.std(0).mean()))
     parzen = json.loads((REPO / "runs" / run / "parzen.json").read_text())
     assert parzen["epoch"] == record["epoch"] and parzen["checkpoint"] == "best by validation Parzen"
-
-
-def _metrics(run):
-    import csv
-    with open(run / "metrics.csv", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def test_mnist_dcgan_draws_every_digit():
