@@ -21,6 +21,7 @@ from .checkpoint import CheckpointError, CheckpointWriteError
 from .collapse import AFTER
 from .data import DataError
 from .files import atomic_write_text
+from .objectives import RECIPES
 
 # Flags that change the recipe or the model: a resumed run keeps its checkpoint's.
 RECIPE_FLAGS = ("k", "m", "lr", "lr_D", "lr_G", "update", "g_loss", "optimizer", "real_label",
@@ -56,6 +57,7 @@ def cmd_train(a):
             overrides = {} if a.paper_recipe or dcgan else dict(E.BOOK_RECIPE.get(a.dataset, {}))
             if a.paper_recipe:
                 overrides.update(E.PAPER_RECIPE)
+            overrides.update(RECIPES.get(a.objective, {}))   # the Wasserstein papers' settings
             overrides.update({k: v for k, v in dict(
                 k=a.k, m=a.m, lr_D=lr_D, lr_G=lr_G, update=a.update, g_loss=a.g_loss,
                 optimizer=a.optimizer, real_label=a.real_label, G_init=a.G_init, noise=a.noise,
@@ -191,7 +193,8 @@ def main(argv=None):
     t.add_argument("--lr-D", dest="lr_D", type=float)
     t.add_argument("--lr-G", dest="lr_G", type=float)
     t.add_argument("--update", choices=["simultaneous", "alternating"])
-    t.add_argument("--objective", choices=["minimax", "least_squares", "wgan", "wgan_gp"])
+    t.add_argument("--objective", choices=["minimax", "least_squares", "wgan", "wgan_gp"],
+                   help="wgan, wgan_gp: start from their papers' recipe (objectives.RECIPES)")
     t.add_argument("--clip", type=float, help="wgan: weight clip c")
     t.add_argument("--gp-lambda", dest="gp_lambda", type=float, help="wgan_gp: penalty weight")
     t.add_argument("--g-loss", dest="g_loss", choices=["non_saturating", "saturating"])
@@ -210,7 +213,8 @@ def main(argv=None):
                    help="vae: the VAE of the chapter after the paper (ganbook.vae; GAN flags do not apply)")
     t.add_argument("--arch", help="faces: 'scaled' (default) or 'paper' (the authors' TFD nets); "
                    "mnist or faces: 'dcgan' (convolutional G and D, Adam 2e-4), 'dcgan-nobn' "
-                   "(the same without batch norm)")
+                   "(the same without batch norm), 'dcgan-critic' (D without batch norm: "
+                   "WGAN-GP's critic)")
     t.add_argument("--parzen-every", type=int, default=1, help="epochs between valid Parzen")
     t.add_argument("--collapse-every", type=int, default=250, help="steps between collapse checks")
     t.add_argument("--collapse-after", type=int, default=AFTER,

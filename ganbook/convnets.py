@@ -22,18 +22,25 @@ from torch import nn
 # The book's DCGAN sizes, CPU-sized (DCGAN used width 128): width by image side, chosen so a
 # run reaches good samples in about 30 minutes of one core (MNIST 6.7, faces 8.7 GFLOP a step).
 WIDTH = {28: 32, 48: 16}
-ARCHS = {"dcgan": {}, "dcgan-nobn": {"batchnorm": False}}   # nobn: the run without batch norm
+# Per net: keyword arguments of G and of D.  'dcgan-nobn': the run without any batch norm;
+# 'dcgan-critic': D without batch norm (WGAN-GP's critic, Gulrajani et al. 2017 Sec. 4: the
+# penalty is per example, which a batch-normalised critic breaks), G as DCGAN's.
+ARCHS = {"dcgan": {}, "dcgan-nobn": {"G": {"batchnorm": False}, "D": {"batchnorm": False}},
+         "dcgan-critic": {"D": {"batchnorm": False}}}
 RECIPE = {"optimizer": "adam", "lr_D": 2e-4, "lr_G": 2e-4, "betas": (0.5, 0.999), "lr_decay": 1.0,
           "update": "alternating"}       # DCGAN's Adam 2e-4, beta1 0.5; Algorithm 1's update
 START = {28: 7, 48: 6}                   # side of G's first feature map
 
 
-def arch_kwargs(arch, side):
-    """The keyword arguments of :class:`DCGAN_G` and :class:`DCGAN_D` for ``arch`` at ``side``."""
+def arch_kwargs(arch, side, net="G"):
+    """The keyword arguments of :class:`DCGAN_G` (``net='G'``) or :class:`DCGAN_D` ('D')
+    for ``arch`` at ``side``."""
     if arch not in ARCHS:
         raise ValueError(f"unknown DCGAN arch {arch!r}; use one of {sorted(ARCHS)}")
+    if net not in ("G", "D"):
+        raise ValueError(f"net={net!r}: use 'G' or 'D'")
     _layers(side)
-    return {"width": WIDTH[side], **ARCHS[arch]}
+    return {"width": WIDTH[side], **ARCHS[arch].get(net, {})}
 
 
 def _layers(side):

@@ -103,7 +103,7 @@ def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=N
     if arch in convnets.ARCHS:              # DCGAN: its own nets and Adam recipe
         side = int(round(x.shape[1] ** 0.5))
         G = convnets.DCGAN_G(side, **convnets.arch_kwargs(arch, side))
-        D = convnets.DCGAN_D(side, **convnets.arch_kwargs(arch, side))
+        D = convnets.DCGAN_D(side, **convnets.arch_kwargs(arch, side, "D"))
         recipe = {**convnets.RECIPE, **recipe}
     elif dataset in FACES:
         a = FACE_ARCHS[arch]
@@ -161,7 +161,9 @@ def epoch_callbacks(trainer, parzen_every=1, grid_every=1):
     if trainer.model.config()["model"] == "vae":
         from .vae import valid_elbo
         return [valid_elbo(), valid_parzen(every=parzen_every), keep_best, grids]
-    return [valid_parzen(every=parzen_every), keep_best, grids]
+    from .wasserstein import valid_W
+    critic = [valid_W()] if trainer.recipe.objective in ("wgan", "wgan_gp") else []
+    return [*critic, valid_parzen(every=parzen_every), keep_best, grids]
 
 
 def keep_best(t):

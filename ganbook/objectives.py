@@ -112,6 +112,18 @@ class WGANGP(WGAN):
         pass
 
 
+# The Wasserstein papers' MNIST settings, which a run with that objective starts from (flags
+# and explicit recipe fields override them): n_critic = 5 critic steps per G step, m = 64,
+# Algorithm 1's alternating update, constant learning rates.
+RECIPES = {
+    "wgan": dict(objective="wgan", k=5, m=64, update="alternating", optimizer="rmsprop",
+                 lr_D=5e-5, lr_G=5e-5, lr_decay=1.0, clip=0.01),         # Arjovsky et al., Alg. 1
+    "wgan_gp": dict(objective="wgan_gp", k=5, m=64, update="alternating", optimizer="adam",
+                    lr_D=1e-4, lr_G=1e-4, betas=(0.5, 0.9), lr_decay=1.0,
+                    gp_lambda=10.0),                                       # Gulrajani et al., Alg. 1
+}
+
+
 def objective(recipe):
     """The objective a recipe names, with its parameters."""
     name = recipe.objective

@@ -92,6 +92,22 @@ def critic_estimate(p_data, a, b, objective="wgan_gp", steps=2000, seed=0, hidde
         return float(D(x).mean() - D(t.G(z)).mean())
 
 
+def valid_W(n=1000, n_samples=1000):
+    """An on_epoch callback of a Wasserstein run: the critic's estimate on held-out data,
+    ``valid_W`` = mean D(x) over valid[:n] - mean D(G(z)) over fresh samples, both nets in
+    eval mode and z seeded alike every epoch (the training rows' ``W`` uses the minibatches
+    D was trained on)."""
+    from .nets import eval_mode
+
+    def callback(t):
+        g = torch.Generator().manual_seed(4321)
+        x = torch.as_tensor(t.run.valid[:n], device=t.device)
+        with torch.no_grad(), eval_mode(t.D, t.G):
+            fake = t.G(t.model.sample_z(n_samples, g).to(t.device))
+            return {"valid_W": float(t.D(x).mean() - t.D(fake).mean())}
+    return callback
+
+
 def shift_sweep(p_data, shifts, b=None, objectives=("wgan", "wgan_gp"), steps=2000, seed=0):
     """For p_g = N(mean + s, b^2) at each shift s: the exact W1 and JSD and each critic's
     estimate.  Rows of dicts (``shift``, ``W1``, ``JSD``, one key per objective)."""

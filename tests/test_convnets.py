@@ -48,6 +48,9 @@ def _splits(n=300, side=28):
 def test_arch_kwargs_size_by_side():
     assert C.arch_kwargs("dcgan", 28) == {"width": 32} and C.arch_kwargs("dcgan", 48) == {"width": 16}
     assert C.arch_kwargs("dcgan-nobn", 48) == {"width": 16, "batchnorm": False}
+    assert C.arch_kwargs("dcgan-nobn", 48, "D") == {"width": 16, "batchnorm": False}
+    assert C.arch_kwargs("dcgan-critic", 28) == {"width": 32}
+    assert C.arch_kwargs("dcgan-critic", 28, "D") == {"width": 32, "batchnorm": False}
     with pytest.raises(ValueError, match="unknown DCGAN arch"):
         C.arch_kwargs("stylegan", 28)
     with pytest.raises(ValueError, match="side"):
