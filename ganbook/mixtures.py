@@ -176,6 +176,7 @@ VARIANTS = {
     "pacgan4": dict(pack=4),                                 # D judges packs of 4 (Lin et al.)
     "minibatch_std": dict(minibatch_std=True),               # Karras et al. 2018
     "wgan_gp": dict(objective="wgan_gp", betas=(0.5, 0.9), k=5),   # Gulrajani et al. 2017
+    "wgan": dict(objective="wgan", optimizer="rmsprop", lr_D=5e-5, lr_G=5e-5, k=5),  # Arjovsky et al.
 }
 
 

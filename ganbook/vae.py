@@ -48,6 +48,30 @@ def valid_elbo(n_valid=1000, seed=0):
     return callback
 
 
+@torch.no_grad()
+def log_likelihood_bound(model, x, K=100, seed=0, batch=500):
+    """Per example, the importance-weighted bound of Burda et al. 2016 (IWAE), in nats:
+
+        log p(x) >= L_K = E[ log 1/K sum_k p(x | z_k) p(z_k) / q(z_k | x) ],  z_k ~ q(z | x),
+
+    with L_1 the ELBO, L_K rising with K and tending to log p(x) (Bernoulli p(x | z), as
+    :meth:`ganbook.models.VAE.elbo`).  One seeded draw of the K codes per example."""
+    g, out = torch.Generator().manual_seed(seed), []
+    x = torch.as_tensor(x, dtype=torch.float32)
+    log2pi = np.log(2 * np.pi)
+    for xb in x.split(batch):
+        mu, logvar = model.encoder(xb).chunk(2, dim=1)
+        eps = torch.randn((K, *mu.shape), generator=g)
+        z = mu + torch.exp(0.5 * logvar) * eps                              # K x b x d_z
+        logits = model.decoder(z.reshape(-1, mu.shape[1])).reshape(K, len(xb), -1)
+        log_px_z = -torch.nn.functional.binary_cross_entropy_with_logits(
+            logits, xb.expand(K, -1, -1), reduction="none").sum(2)
+        log_pz = -0.5 * (z ** 2 + log2pi).sum(2)
+        log_qz = -0.5 * (eps ** 2 + logvar + log2pi).sum(2)
+        out.append(torch.logsumexp(log_px_z + log_pz - log_qz, 0) - np.log(K))
+    return torch.cat(out)
+
+
 def load_state(record, state):
     """The VAE of shipped weights (a record whose model is 'vae')."""
     from .models import VAE
