@@ -46,6 +46,16 @@ CRITIC = {"wgan": dict(objective="wgan", optimizer="rmsprop", lr_D=1e-3, clip=0.
 WARMUP = 50
 
 
+def warm_up(t):
+    """:data:`WARMUP` critic steps of the data term alone (lambda = 0), then the run's own
+    lambda back: a 1-D WGAN-GP critic's slope gets its sign before the penalty holds it."""
+    gp_lambda, t.recipe.gp_lambda = t.recipe.gp_lambda, 0.0
+    try:
+        t.train_D(WARMUP)
+    finally:
+        t.recipe.gp_lambda = gp_lambda
+
+
 def w1_grid(p, q, dx):
     """W1 = sum |F_p - F_q| dx of two densities tabulated on one grid of step ``dx``."""
     p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
@@ -80,10 +90,8 @@ def critic_estimate(p_data, a, b, objective="wgan_gp", steps=2000, seed=0, hidde
     D = toy.ToyD(hidden, centre=p_data.mean, scale=p_data.sd)
     recipe = Recipe(**CRITIC[objective], m=m, lr_decay=1.0, seed=seed)
     t = Trainer(Run(GAN(toy.Affine(a, b), D, Noise(1, "normal")), p_data, recipe))
-    if objective == "wgan_gp":            # WARMUP steps of the data term alone, then the penalty
-        t.recipe.gp_lambda = 0.0
-        t.train_D(WARMUP)
-        t.recipe.gp_lambda = CRITIC["wgan_gp"]["gp_lambda"]
+    if objective == "wgan_gp":
+        warm_up(t)
         steps -= WARMUP
     t.train_D(steps)
     g = torch.Generator().manual_seed(seed + 10_000)
@@ -106,6 +114,46 @@ def valid_W(n=1000, n_samples=1000):
             fake = t.G(t.model.sample_z(n_samples, g).to(t.device))
             return {"valid_W": float(t.D(x).mean() - t.D(fake).mean())}
     return callback
+
+
+def toy_curves(objective="wgan_gp", iterations=1500, every=50, seed=0, start=-8.0, n=20000,
+               d_first=200, lr_G=2e-4):
+    """Train Figure 1's 1-D GAN (:func:`ganbook.figure1.make_trainer`, G starting ``start`` sd
+    left of p_data) with ``objective`` and, every ``every`` iterations, measure on ``n`` fixed
+    z and n fixed x: the true W1 (:func:`w1_samples`), the JSD (Figure 1's KDE estimate), and
+    what the run's D reports -- the critic's E D(x) - E D(G(z)) for the Wasserstein
+    objectives, log 2 - L_D for the 2014 minimax game (= JSD when D = D*_G, Theorem 1).
+    D first takes ``d_first`` steps alone.  Minimax keeps Figure 1's recipe; the critics take
+    :data:`CRITIC`'s, n_critic = 5, and G Adam or RMSprop at ``lr_G`` (at the critic's 1e-3,
+    G crosses p_data in a few dozen steps and swings far past it).  Rows of dicts."""
+    from . import figure1 as F
+    from .objectives import Minimax
+    rec = {} if objective == "minimax" else dict(CRITIC[objective], lr_G=lr_G, k=5, lr_decay=1.0,
+                                                 lr_min=1e-6)
+    t = F.make_trainer(start=start, seed=seed, **rec)
+    if objective == "wgan_gp":
+        warm_up(t)
+    t.train_D(d_first)                    # D (near) its best against the first p_g, as Fig. 1a
+    g = torch.Generator().manual_seed(seed + 10_000)
+    x, z = t.p_data.sample(n, g), F.fixed_z(t.noise, n)
+
+    def measure():
+        with torch.no_grad():
+            fake = t.G(z)
+            real_out, fake_out = t.D(x), t.D(fake)
+        if objective == "minimax":
+            est = math.log(2) - float(Minimax().D_loss(real_out, fake_out)[0])
+        else:
+            est = float(real_out.mean() - fake_out.mean())
+        return {"iteration": t.iteration, "W1": w1_samples(x.numpy(), fake.numpy()),
+                "JSD": F.snapshot(t, keep_state=False).jsd, "estimate": est,
+                "g_mean": float(fake.mean())}
+    rows = [measure()]
+    while t.iteration < iterations:
+        for _ in range(every):
+            t.step()
+        rows.append(measure())
+    return rows
 
 
 def shift_sweep(p_data, shifts, b=None, objectives=("wgan", "wgan_gp"), steps=2000, seed=0):

@@ -97,3 +97,18 @@ def test_valid_W_is_the_critics_mean_gap_on_held_out_data():
     with torch.no_grad():
         T.D.net[-1].bias.add_(3.0)                          # the maxout D's output layer
     assert W.valid_W(n=100, n_samples=50)(T)["valid_W"] == pytest.approx(got, abs=1e-4)
+
+
+def test_toy_curves_critic_tracks_w1_while_the_jsd_sits_at_log_2():
+    # far apart (p_g a spike 8 sd left): the trained 2014 D reports log 2 - L_D = JSD = log 2;
+    # the gradient-penalty critic reports about W1 + W1^2 / 2 lambda (the soft-penalty bias)
+    start = W.toy_curves("minimax", iterations=0)
+    assert start[0]["JSD"] == pytest.approx(math.log(2), abs=1e-3)
+    assert start[0]["estimate"] == pytest.approx(math.log(2), abs=0.01)
+    rows = W.toy_curves("wgan_gp", iterations=300, every=100)
+    w1 = rows[0]["W1"]
+    assert w1 == pytest.approx(4.0, abs=0.05)
+    assert rows[0]["estimate"] == pytest.approx(w1 + w1 ** 2 / 20, rel=0.1)
+    # G walks towards p_data: W1 falls by more than 1 while the JSD has not moved from log 2
+    assert rows[-1]["W1"] < w1 - 1 and all(r["JSD"] > math.log(2) - 0.01 for r in rows)
+    assert all(a["estimate"] > b["estimate"] for a, b in zip(rows, rows[1:]))
