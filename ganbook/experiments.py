@@ -199,7 +199,8 @@ def load_run(run, splits=None, device=None):
     if "spec" not in cfg:
         raise ValueError(f"{run}/config.json is of an older ganbook (no 'spec'): its checkpoint "
                          "cannot be resumed; train again")
-    T = build(splits=splits, out=run, seed=cfg["recipe"]["seed"], device=device, **cfg["spec"])
+    T = build(splits=splits, out=run, seed=cfg["recipe"]["seed"], device=device,   # T.load sets
+              objective=cfg["recipe"]["objective"], **cfg["spec"])              # the rest
     return T.load()
 
 

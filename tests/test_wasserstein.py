@@ -79,6 +79,11 @@ def test_cli_trains_the_wasserstein_papers_recipes(tmp_path, monkeypatch, object
     # one epoch of 640 images at 5 x 64 per G step: the per-epoch critic estimate on valid
     epoch_rows = [row for row in rows if "valid_W" in row]
     assert len(epoch_rows) == 1 and np.isfinite(epoch_rows[0]["valid_W"])
+    # the run resumes with its own objective, and the Parzen protocol loads it
+    main(["train", "mnist", "--out", str(out), "--resume", "--epochs", "2", "--quiet"])
+    assert len([row for row in records.read_metrics(out) if "valid_W" in row]) == 2
+    assert np.isfinite(E.parzen_run(out, n_samples=100).mean)
+    assert json.loads((out / "parzen.json").read_text())["recipe"]["objective"] == objective
 
 
 def test_valid_W_is_the_critics_mean_gap_on_held_out_data():
