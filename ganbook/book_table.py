@@ -75,7 +75,7 @@ def rows(weights="weights", runs="runs", models=MODELS):
                     "epoch": record["epoch"],
                     "parzen": (parzen["mean"], parzen["se"]) if parzen else None,
                     **{m: (s[m] if s else None) for m in MEASURES},
-                    "grid_variant": variant if g else None,
+                    "grid_variant": variant,
                     "grid_modes": g["modes"] if g else None,
                     "grid_high_quality": g["high_quality"] if g else None,
                     "grid_seeds": g["runs"] if g else None})
@@ -95,11 +95,17 @@ def markdown(rows_):
              "| precision | recall | coverage | grid: modes of 25 | grid: high quality (%) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows_:
-        variant = f" ({r['grid_variant']}, {r['grid_seeds']} seeds)" if r["grid_variant"] else ""
+        if r["grid_variant"] is None:                     # no 2-D objective (the VAE)
+            modes, hq = "n/a", "n/a"
+        elif r["grid_modes"] is None:
+            modes, hq = f"not run ({r['grid_variant']})", ""
+        else:
+            modes = f"{pm(r['grid_modes'], '{:.1f}')} ({r['grid_variant']}, {r['grid_seeds']} seeds)"
+            hq = pm(r["grid_high_quality"], "{:.1f}")
         lines.append(
             f"| {r['model']} | {r['parameters']:,} | {r['minutes_to_G']:.0f} / "
             f"{num(r['run_minutes'], '{:.0f}')} | {r['epoch']:.0f} | {pm(r['parzen'], '{:.1f}')} | "
             f"{num(r['IS'], '{:.2f}')} | {num(r['FD'], '{:.1f}')} | {num(r['precision'], '{:.3f}')} | "
             f"{num(r['recall'], '{:.3f}')} | {num(r['coverage'], '{:.3f}')} | "
-            f"{pm(r['grid_modes'], '{:.1f}')}{variant} | {pm(r['grid_high_quality'], '{:.1f}')} |")
+            f"{modes} | {hq} |")
     return "\n".join(lines)

@@ -47,3 +47,6 @@ def test_rows_are_read_from_the_records(tmp_path):
     md = B.markdown(rows)
     assert "| WGAN, MLP | 3,735,425 | 28 / 30 | 40 | 123.4 ± 2.1 | 7.50 | 30.2 |" in md
     assert "24.0 ± 1.0 (wgan, 2 seeds) | 50.0" in md
+    (r / "mixtures" / "grid" / "wgan" / "seed0" / "result.json").unlink()
+    (r / "mixtures" / "grid" / "wgan" / "seed1" / "result.json").unlink()
+    assert "| not run (wgan) |  |" in B.markdown(B.rows(w, r))
