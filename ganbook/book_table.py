@@ -100,7 +100,8 @@ def markdown(rows_):
         elif r["grid_modes"] is None:
             modes, hq = f"not run ({r['grid_variant']})", ""
         else:
-            modes = f"{pm(r['grid_modes'], '{:.1f}')} ({r['grid_variant']}, {r['grid_seeds']} seeds)"
+            n = r["grid_seeds"]
+            modes = f"{pm(r['grid_modes'], '{:.1f}')} ({r['grid_variant']}, {n} seed{'s' * (n != 1)})"
             hq = pm(r["grid_high_quality"], "{:.1f}")
         lines.append(
             f"| {r['model']} | {r['parameters']:,} | {r['minutes_to_G']:.0f} / "
