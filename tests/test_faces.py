@@ -250,9 +250,9 @@ def test_build_faces_uses_the_face_nets_and_tfd_recipe(small_archs):
     assert T.G.net[0].out_features == 32 and T.G.net[4].out_features == 2304
     assert T.D.net[1].units == 16 and T.D.net[1].pieces == 5
     assert E.build("faces", splits=tiny_faces(), arch="wide", lr_G=0.01).recipe.lr_G == 0.01
-    with pytest.raises(ValueError, match=r"unknown arch 'huge' for faces; use one of \('scaled', 'paper', 'wide', 'dcgan', 'dcgan-nobn'\)"):
+    with pytest.raises(ValueError, match=r"unknown arch 'huge' for faces; use one of \('scaled', 'paper', 'wide', 'dcgan', 'dcgan-nobn', 'dcgan-critic'\)"):
         E.build("faces", splits=tiny_faces(), arch="huge")
-    with pytest.raises(ValueError, match=r"unknown arch 'scaled' for mnist; use one of \('paper', 'dcgan', 'dcgan-nobn'\)"):
+    with pytest.raises(ValueError, match=r"unknown arch 'scaled' for mnist; use one of \('paper', 'dcgan', 'dcgan-nobn', 'dcgan-critic'\)"):
         E.build("mnist", splits=tiny_faces(d=784), arch="scaled")
 
 
