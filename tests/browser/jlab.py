@@ -73,6 +73,12 @@ def open_widget_cell(page, lab, name, uses, timeout=300):
     return nb, nb.cell(i)
 
 
+def slider_readouts(cell):
+    """{label: readout text} of every ipywidgets slider in ``cell``'s output, as the page shows them."""
+    return {s.locator(".widget-label").inner_text().strip(): s.locator(".widget-readout").inner_text().strip()
+            for s in cell.locator(".widget-slider").all()}
+
+
 def drag_slider(page, cell, label, fraction):
     """Drag, with the mouse, the handle of the slider labelled ``label`` in ``cell`` to
     ``fraction`` (0..1) of its track."""

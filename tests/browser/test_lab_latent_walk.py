@@ -3,7 +3,7 @@ end's seed; the strip of faces and the |z| readout follow, and the page shows wh
 computed (ganbook.widgets.latent_walk.update at the widget's values)."""
 import re
 
-from jlab import drag_slider, img_sha, open_widget_cell, wait_until
+from jlab import drag_slider, img_sha, open_widget_cell, slider_readouts, wait_until
 
 NB = "dcgan.ipynb"
 USES_WIDGET = re.compile(r"ganbook\.widgets import latent_walk")
@@ -11,9 +11,7 @@ SEED1 = "seed of z1"
 
 
 def page_state(cell):
-    sliders = {s.locator(".widget-label").inner_text().strip(): s.locator(".widget-readout").inner_text().strip()
-               for s in cell.locator(".widget-slider").all()}
-    return {"sliders": sliders, "text": cell.locator(".widget-html-content").inner_text().strip(),
+    return {"sliders": slider_readouts(cell), "text": cell.locator(".widget-html-content").inner_text().strip(),
             "img": img_sha(cell.locator(".widget-image").first)}
 
 

@@ -5,7 +5,7 @@ the kernel (a cell prints what the kernel's widgets hold; the page must show the
 """
 import re
 
-from jlab import Notebook, drag_slider, png_sha, wait_until
+from jlab import Notebook, drag_slider, png_sha, slider_readouts, wait_until
 
 NB = "theory.ipynb"
 MU = "mean of p_g"          # the slider dragged (ganbook/widgets/theory.py)
@@ -14,13 +14,9 @@ LAM = "D = lam D* + (1-lam)/2, lam"
 
 def page_state(cell):
     """What the widget in this cell's output shows: slider readouts, table text, plot hash."""
-    sliders = {}
-    for s in cell.locator(".widget-slider").all():
-        sliders[s.locator(".widget-label").inner_text().strip()] = \
-            s.locator(".widget-readout").inner_text().strip()
     table = cell.locator(".widget-html-content").inner_text()
     imgs = cell.locator(".widget-output img").all()
-    return {"sliders": sliders, "table": table,
+    return {"sliders": slider_readouts(cell), "table": table,
             "png": [png_sha(i.get_attribute("src")) for i in imgs]}
 
 
