@@ -113,17 +113,18 @@ def table(summary_, anchors=True):
     def pm(ms, fmt="{:.1f}"):
         m, s = ms
         return "n/a" if math.isnan(m) else fmt.format(m) + ("" if math.isnan(s) else " ± " + fmt.format(s))
-    lines = ["| data | variant | seeds | modes covered | high quality (%) | reverse KL | every seed all modes |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| data | variant | iterations | seeds | modes covered | high quality (%) | reverse KL | every seed all modes |",
+             "|---|---|---|---|---|---|---|---|"]
     for mixture in ("ring", "grid"):
         for (mx, v), t in summary_.items():
             if mx == mixture:
-                lines.append(f"| {mx} | {v} | {t['runs']} | {pm(t['modes'])} | {pm(t['high_quality'])} | "
+                its = "/".join(f"{i:,}" for i in t["iterations"])
+                lines.append(f"| {mx} | {v} | {its} | {t['runs']} | {pm(t['modes'])} | {pm(t['high_quality'])} | "
                              f"{pm(t['reverse_kl'], '{:.2f}')} | {'yes' if t['all_modes'] else 'no'} |")
         if anchors:
             for (mx, name), (modes, hq) in ANCHORS.items():
                 if mx == mixture:
-                    lines.append(f"| {mx} | {name} | 10 (cited) | {pm(modes)} | {pm(hq)} | | |")
+                    lines.append(f"| {mx} | {name} | | 10 (cited) | {pm(modes)} | {pm(hq)} | | |")
     return "\n".join(lines)
 
 

@@ -169,6 +169,7 @@ class D_2d(nn.Module):
 # N(0, I_2), Algorithm 1's alternating update; one change per variant.
 RECIPE = dict(optimizer="adam", lr_D=1e-4, lr_G=1e-4, lr_decay=1.0, betas=(0.5, 0.999), m=100,
               update="alternating")
+ANNEAL_UPDATES = 30000
 VARIANTS = {
     "gan": {},                                               # non-saturating -log D(G(z))
     "saturating": dict(g_loss="saturating"),                 # log(1 - D(G(z))), as in V(D, G)
@@ -177,6 +178,9 @@ VARIANTS = {
     "minibatch_std": dict(minibatch_std=True),               # Karras et al. 2018
     "wgan_gp": dict(objective="wgan_gp", betas=(0.5, 0.9), k=5),   # Gulrajani et al. 2017
     "wgan": dict(objective="wgan", optimizer="rmsprop", lr_D=5e-5, lr_G=5e-5, k=5),  # Arjovsky et al.
+    # the plain GAN with a longer budget's schedule: lr_t = 1e-4 / 10^(t / 30,000) over D's
+    # updates t, then 1e-5 (run it 30,000 iterations: the samples settle as the steps shrink)
+    "annealed": dict(lr_decay=10 ** (1 / ANNEAL_UPDATES), lr_min=1e-5),
 }
 
 

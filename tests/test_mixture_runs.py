@@ -43,8 +43,8 @@ def test_summary_is_mean_and_standard_error_over_seeds(tmp_path):
     assert t["high_quality"] == pytest.approx((75.0, 25 / math.sqrt(3)))
     assert t["reverse_kl"][0] == pytest.approx(0.1) and not t["all_modes"] and t["min_high_quality"] == 50
     text = R.table(R.summary(tmp_path))
-    assert "| ring | gan | 3 | 7.0 ± 0.6 | 75.0 ± 14.4 | 0.10 ± 0.06 | no |" in text
-    assert "| ring | GAN (PacGAN's Table 1) | 10 (cited) | 6.3 ± 0.5 | 98.2 |" in text
+    assert "| ring | gan | 20 | 3 | 7.0 ± 0.6 | 75.0 ± 14.4 | 0.10 ± 0.06 | no |" in text
+    assert "| ring | GAN (PacGAN's Table 1) | | 10 (cited) | 6.3 ± 0.5 | 98.2 |" in text
 
 
 def test_cli_refuses_unknown_names(capsys):
@@ -70,4 +70,4 @@ def test_cli_runs_and_records_the_net_sizes(tmp_path, capsys):
           "--hidden-G", "8", "--hidden-D", "8", "--out", str(tmp_path)])
     r = json.loads((tmp_path / "ring" / "gan" / "seed0" / "result.json").read_text())
     assert (r["spec"]["hidden_G"], r["spec"]["hidden_D"], r["iterations"]) == (8, 8, 10)
-    assert "| ring | gan | 1 |" in capsys.readouterr().out
+    assert "| ring | gan | 10 | 1 |" in capsys.readouterr().out

@@ -73,6 +73,18 @@ def test_every_variant_trains_through_the_one_loop(variant, one_thread):
         M.build("ring", "unrolled")
 
 
+def test_the_annealed_variant_falls_tenfold_over_its_budget(one_thread):
+    """'annealed': lr_t = 1e-4 / 10^(t / ANNEAL_UPDATES) after t updates of D, floored at 1e-5."""
+    t = M.build("ring", "annealed", seed=0, hidden_G=8, hidden_D=8)
+    t.train(iterations=5, progress=False, checkpoint=False)
+    want = 1e-4 / 10 ** (t.updates / M.ANNEAL_UPDATES)
+    assert want < 1e-4 and t.opt["D"].param_groups[0]["lr"] == pytest.approx(want, rel=1e-4)
+    t.opt.set_schedule(M.ANNEAL_UPDATES, 0)
+    assert t.opt["G"].param_groups[0]["lr"] == pytest.approx(1e-5, rel=1e-9)
+    t.opt.set_schedule(3 * M.ANNEAL_UPDATES, 0)                # never below the floor
+    assert t.opt["G"].param_groups[0]["lr"] == 1e-5
+
+
 def test_the_benchmark_trains_at_the_stated_rates():
     """RECIPE's Adam 1e-4 is what D and G get (a bare 'lr' would set neither: Recipe's lr_D
     and lr_G, the paper's SGD 0.1, would win), constant over the run."""
