@@ -151,3 +151,37 @@ def plot_over_training(run_folder, shots=5, title=""):
     fig.suptitle(title or f"{r['mixture']}, {r['variant']}, seed {r['seed']}", fontsize=10)
     fig.tight_layout(rect=(0, 0.08, 1, 0.93))
     return fig
+
+
+def _settings(c):
+    """A config of the exploratory sweep in words: variant, nets, rates, schedule, batch."""
+    b, k = c["build"], c["build"].get("k", 1)
+    words = [c["variant"], f"nets {b.get('hidden_G', 400)}/{b.get('hidden_D', 200)}"]
+    if "lr_D" in b or "lr_G" in b:
+        words.append(f"lr D {b.get('lr_D', 1e-4):g}, G {b.get('lr_G', 1e-4):g}")
+    if "lr_decay" in b:
+        words.append(f"lr falls {b['lr_decay'] ** (k * c['iterations']):.0f}x over {c['iterations']:,} iterations")
+    words += [f"{key} {b[key]}" for key in ("k", "m", "betas", "batchnorm") if key in b]
+    return ", ".join(words)
+
+
+def budget_table(path, mixture="grid"):
+    """Markdown: the last check of each run of an exploratory sweep record (a JSON of
+    'configs' and 'checks' rows, as runs/mixtures-budget/sweep.json), one line per setting,
+    seeds side by side as 'seed: modes / high quality %' (a seed run twice, in two sweeps, is
+    shown once: a seed fixes a run), sorted by the best high quality."""
+    rec = json.loads(Path(path).read_text())
+    last = {}
+    for r in rec["checks"]:
+        last[(r["sweep"], r["name"], r["mixture"], r["seed"])] = r
+    lines = {}
+    for c in rec["configs"]:
+        r = last.get((c["sweep"], c["name"], c["mixture"], c["seed"]))
+        if c["mixture"] != mixture or r is None:
+            continue
+        lines.setdefault((_settings(c), r["it"]), {})[c["seed"]] = r
+    out = ["| settings | iterations | seed: modes / high quality (%) |", "|---|---|---|"]
+    for (words, it), rs in sorted(lines.items(), key=lambda kv: -max(r["hq"] for r in kv[1].values())):
+        out.append(f"| {words} | {it:,} | " + "; ".join(f"{s}: {r['modes']} / {r['hq']:.1f}"
+                                                      for s, r in sorted(rs.items())) + " |")
+    return "\n".join(out)

@@ -71,3 +71,19 @@ def test_cli_runs_and_records_the_net_sizes(tmp_path, capsys):
     r = json.loads((tmp_path / "ring" / "gan" / "seed0" / "result.json").read_text())
     assert (r["spec"]["hidden_G"], r["spec"]["hidden_D"], r["iterations"]) == (8, 8, 10)
     assert "| ring | gan | 10 | 1 |" in capsys.readouterr().out
+
+
+def test_budget_table_reads_the_last_check_of_each_run(tmp_path):
+    cfg = lambda sweep, name, seed, **b: dict(sweep=sweep, name=name, mixture="grid", variant="gan",
+                                              seed=seed, iterations=100, build=dict(hidden_G=8, hidden_D=8, **b))
+    chk = lambda sweep, name, seed, it, modes, hq: dict(sweep=sweep, name=name, mixture="grid", seed=seed,
+                                                         it=it, modes=modes, hq=hq)
+    rec = {"configs": [cfg(1, "a", 0), cfg(1, "a", 1), cfg(2, "b", 0), cfg(2, "slow", 0, lr_decay=10 ** 0.01),
+                       dict(cfg(1, "ring", 0), mixture="ring")],
+           "checks": [chk(1, "a", 0, 50, 20, 10.0), chk(1, "a", 0, 100, 25, 40.0), chk(1, "a", 1, 100, 24, 30.0),
+                      chk(2, "b", 0, 100, 25, 40.0),          # the same setting and seed again
+                      chk(2, "slow", 0, 50, 22, 55.5), chk(1, "ring", 0, 100, 8, 99.0)]}
+    (tmp_path / "s.json").write_text(json.dumps(rec))
+    lines = R.budget_table(tmp_path / "s.json").splitlines()
+    assert lines[2] == "| gan, nets 8/8, lr falls 10x over 100 iterations | 50 | 0: 22 / 55.5 |"   # best first
+    assert lines[3] == "| gan, nets 8/8 | 100 | 0: 25 / 40.0; 1: 24 / 30.0 |" and len(lines) == 4
