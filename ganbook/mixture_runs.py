@@ -185,3 +185,23 @@ def budget_table(path, mixture="grid"):
         out.append(f"| {words} | {it:,} | " + "; ".join(f"{s}: {r['modes']} / {r['hq']:.1f}"
                                                       for s, r in sorted(rs.items())) + " |")
     return "\n".join(out)
+
+
+def plot_checks(out, mixture, variants, measure="high_quality"):
+    """One line per seed of each variant: ``measure`` ('high_quality' in %, or 'modes') at each
+    of the runs' checks against the iteration, from the result files under ``out``."""
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    for c, variant in enumerate(variants):
+        files = sorted((Path(out) / mixture / variant).glob("seed*/result.json"))
+        for i, f in enumerate(files):
+            r = json.loads(f.read_text())
+            it = [x["iteration"] for x in r["checks"]]
+            y = [x[measure] * (100 if measure == "high_quality" else 1) for x in r["checks"]]
+            ax.plot(it, y, "o-", ms=3, lw=1, color=f"C{c}", alpha=0.8,
+                    label=f"{variant} ({len(files)} seed{'s' * (len(files) > 1)})" if i == 0 else None)
+    ax.set(xlabel="iteration (updates of G)", title=f"{mixture}: {measure.replace('_', ' ')} at each check",
+           ylabel="high-quality samples (%)" if measure == "high_quality" else "modes covered")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -87,3 +87,15 @@ def test_budget_table_reads_the_last_check_of_each_run(tmp_path):
     lines = R.budget_table(tmp_path / "s.json").splitlines()
     assert lines[2] == "| gan, nets 8/8, lr falls 10x over 100 iterations | 50 | 0: 22 / 55.5 |"   # best first
     assert lines[3] == "| gan, nets 8/8 | 100 | 0: 25 / 40.0; 1: 24 / 30.0 |" and len(lines) == 4
+
+
+def test_plot_checks_draws_a_line_per_seed(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    R.run_many(["ring"], ["gan"], [0, 1], 20, out=tmp_path, say=lambda _: None, **SMALL)
+    R.run_many(["ring"], ["saturating"], [0], 20, out=tmp_path, say=lambda _: None, **SMALL)
+    ax = R.plot_checks(tmp_path, "ring", ["gan", "saturating"]).axes[0]
+    assert len(ax.lines) == 3
+    r = json.loads((tmp_path / "ring" / "gan" / "seed1" / "result.json").read_text())
+    assert list(ax.lines[1].get_ydata()) == [100 * c["high_quality"] for c in r["checks"]]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["gan (2 seeds)", "saturating (1 seed)"]
