@@ -205,3 +205,31 @@ def plot_checks(out, mixture, variants, measure="high_quality"):
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def plot_zoom(run_folders, mode=0, half=None, checks=1):
+    """Close-ups of one mode: for each run (a row), its kept samples at its last ``checks``
+    checks (columns) within ``half`` (default 5 x 3 sigma) of the mode, with the 3 sigma circle
+    of the high-quality test; each titled with the median distance of all the kept samples
+    to their nearest mode, in units of sigma."""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(len(run_folders), checks, figsize=(2.7 * checks, 2.9 * len(run_folders)),
+                             squeeze=False)
+    for row, folder_ in zip(axes, run_folders):
+        r = json.loads((Path(folder_) / "result.json").read_text())
+        kept = np.load(Path(folder_) / "samples.npz")
+        mix = M.Mixture(r["mixture"])
+        mu, sigma = mix.means[mode].numpy(), mix.sigma
+        h = half or 15 * sigma
+        for ax, c in zip(row, r["checks"][-checks:]):
+            s = kept[f"it{c['iteration']}"]
+            near = torch.cdist(torch.as_tensor(s), mix.means).min(1).values.numpy()
+            ax.add_patch(plt.Circle(mu, 3 * sigma, fill=False, color="C1", lw=1.5, label="3 sigma of the mode"))
+            ax.scatter(s[:, 0], s[:, 1], s=5, alpha=0.6, color="C0", label="samples of G")
+            ax.set(xlim=(mu[0] - h, mu[0] + h), ylim=(mu[1] - h, mu[1] + h), aspect="equal")
+            ax.set_title(f"{r['variant']} seed {r['seed']}, it. {c['iteration']:,}\n"
+                         f"median distance {np.median(near) / sigma:.1f} sigma", fontsize=8)
+            ax.tick_params(labelsize=7)
+    axes[0, 0].legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return fig

@@ -5,8 +5,10 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from ganbook import mixture_runs as R
+from ganbook import mixtures as M
 from ganbook.cli import main
 
 SMALL = dict(hidden_G=16, hidden_D=16)
@@ -99,3 +101,21 @@ def test_plot_checks_draws_a_line_per_seed(tmp_path):
     r = json.loads((tmp_path / "ring" / "gan" / "seed1" / "result.json").read_text())
     assert list(ax.lines[1].get_ydata()) == [100 * c["high_quality"] for c in r["checks"]]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["gan (2 seeds)", "saturating (1 seed)"]
+
+
+def test_plot_zoom_shows_the_last_checks_around_a_mode(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    R.run("ring", "gan", 0, 30, out=tmp_path, n=200, **SMALL)
+    run = tmp_path / "ring" / "gan" / "seed0"
+    fig = R.plot_zoom([run, run], mode=2, checks=3)
+    assert len(fig.axes) == 6
+    r = json.loads((run / "result.json").read_text())
+    last = r["checks"][-1]["iteration"]
+    s = np.load(run / "samples.npz")[f"it{last}"]
+    mix = M.Mixture("ring")
+    med = np.median(torch.cdist(torch.as_tensor(s), mix.means).min(1).values.numpy()) / mix.sigma
+    ax = fig.axes[2]
+    assert ax.get_title().endswith(f"median distance {med:.1f} sigma") and f"it. {last:,}" in ax.get_title()
+    x = float(mix.means[2, 0])
+    assert ax.get_xlim() == pytest.approx((x - 0.15, x + 0.15))
