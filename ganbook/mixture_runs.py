@@ -128,12 +128,17 @@ def table(summary_, anchors=True):
     return "\n".join(lines)
 
 
+def _load(run_folder):
+    """A run's result.json (as a dict) and its samples.npz (kept samples by check)."""
+    return (json.loads((Path(run_folder) / "result.json").read_text()),
+            np.load(Path(run_folder) / "samples.npz"))
+
+
 def plot_over_training(run_folder, shots=5, title=""):
     """G's kept samples at ``shots`` of a run's checks (first and last included), over the
     modes of its mixture, each panel titled with its iteration and measures."""
     import matplotlib.pyplot as plt
-    r = json.loads((Path(run_folder) / "result.json").read_text())
-    kept = np.load(Path(run_folder) / "samples.npz")
+    r, kept = _load(run_folder)
     mix = M.Mixture(r["mixture"])
     picks = [r["checks"][i] for i in np.unique(np.linspace(0, len(r["checks"]) - 1, shots).round().astype(int))]
     lim = float(mix.means.abs().max()) * 1.5
@@ -216,14 +221,13 @@ def plot_zoom(run_folders, mode=0, half=None, checks=1):
     fig, axes = plt.subplots(len(run_folders), checks, figsize=(2.7 * checks, 2.9 * len(run_folders)),
                              squeeze=False)
     for row, folder_ in zip(axes, run_folders):
-        r = json.loads((Path(folder_) / "result.json").read_text())
-        kept = np.load(Path(folder_) / "samples.npz")
+        r, kept = _load(folder_)
         mix = M.Mixture(r["mixture"])
         mu, sigma = mix.means[mode].numpy(), mix.sigma
         h = half or 15 * sigma
         for ax, c in zip(row, r["checks"][-checks:]):
             s = kept[f"it{c['iteration']}"]
-            near = torch.cdist(torch.as_tensor(s), mix.means).min(1).values.numpy()
+            near = M.nearest_mode(s, mix.means).values.numpy()
             ax.add_patch(plt.Circle(mu, 3 * sigma, fill=False, color="C1", lw=1.5, label="3 sigma of the mode"))
             ax.scatter(s[:, 0], s[:, 1], s=5, alpha=0.6, color="C0", label="samples of G")
             ax.set(xlim=(mu[0] - h, mu[0] + h), ylim=(mu[1] - h, mu[1] + h), aspect="equal")

@@ -104,10 +104,15 @@ def divergences(p, q, lim, bins=50, alpha=0.01):
     return {"kl": kl(P, Q), "js": 0.5 * kl(P, M) + 0.5 * kl(Q, M)}
 
 
-def measures(samples, means, sigma):
+def nearest_mode(samples, means):
+    """(||g - mu_i(g)||, i(g)) for each of the (n, 2) samples g: the distance to, and the
+    index of, its nearest mode."""
     g = torch.as_tensor(samples, dtype=torch.float32)
-    d = torch.cdist(g, torch.as_tensor(means, dtype=torch.float32))
-    dist, nearest = d.min(1)
+    return torch.cdist(g, torch.as_tensor(means, dtype=torch.float32)).min(1)
+
+
+def measures(samples, means, sigma):
+    dist, nearest = nearest_mode(samples, means)
     good = dist < 3 * sigma
     k = len(means)
     counts = torch.bincount(nearest[good], minlength=k).double()
