@@ -37,12 +37,27 @@ def folder(out, mixture, variant, seed):
     return Path(out) / mixture / variant / f"seed{seed}"
 
 
-def run(mixture, variant, seed, iterations, out="runs/mixtures", n=2500, **build):
+def run(mixture, variant, seed, iterations, out="runs/mixtures", n=2500, keep_weights=False, **build):
     """Train one (mixture, variant, seed) through the one loop, measuring CHECKS times;
-    writes result.json and samples.npz (KEEP samples of G at each check, z fixed)."""
+    writes result.json and samples.npz (KEEP samples of G at each check, z fixed), and with
+    ``keep_weights`` the model's tensors (model.safetensors, for :func:`load_model`).
+
+    Resumable: after each check the whole state (trainer, checks, kept samples) goes to
+    checkpoint.pt in the run's folder; the same call again goes on from it (a seed fixes the
+    run, so the result is the one an unbroken run gives), and it is removed at the end."""
+    from . import checkpoint
     T = M.build(mixture, variant, seed=seed, **build)
-    every = max(iterations // CHECKS, 1)
+    where = folder(out, mixture, variant, seed)
+    every, ck = max(iterations // CHECKS, 1), where / "checkpoint.pt"
     checks, kept = [], {}
+    if ck.exists():
+        s = checkpoint.load(ck)
+        if s["iterations"] != iterations:
+            raise checkpoint.CheckpointError(
+                f"{ck} belongs to a run of {s['iterations']:,} iterations, not {iterations:,}; "
+                "resume it with --iterations " + str(s["iterations"]) + ", or delete it to start again")
+        T.load_state_dict(s["trainer"], source=str(ck))
+        checks, kept = s["checks"], {k: v.numpy() for k, v in s["kept"].items()}
     while T.iteration < iterations:
         T.train(iterations=min(every, iterations - T.iteration), log_every=every, progress=False,
                 checkpoint=False)
@@ -50,20 +65,48 @@ def run(mixture, variant, seed, iterations, out="runs/mixtures", n=2500, **build
         checks.append({"iteration": T.iteration, **m, "reverse_kl": None if math.isnan(m["reverse_kl"])
                        else m["reverse_kl"]})
         kept[f"it{T.iteration}"] = T.model.sample(KEEP, torch.Generator().manual_seed(1)).numpy()
+        if T.iteration < iterations:
+            where.mkdir(parents=True, exist_ok=True)
+            checkpoint.save({"trainer": T.state_dict(), "iterations": iterations, "checks": checks,
+                             "kept": {k: torch.from_numpy(v) for k, v in kept.items()}}, ck, T.iteration)
     res = {"mixture": mixture, "variant": variant, "seed": seed, "iterations": T.iteration,
            "n_measure": n, "train_minutes": T.wall / 60, "spec": T.run.spec,
            "recipe": T.recipe.to_dict(), "final": checks[-1], "checks": checks}
-    where = folder(out, mixture, variant, seed)
     where.mkdir(parents=True, exist_ok=True)
     with atomic_path(where / "samples.npz") as tmp:
         with open(tmp, "wb") as f:
             np.savez_compressed(f, **kept)
+    if keep_weights:
+        from safetensors.torch import save_file
+        with atomic_path(where / "model.safetensors") as tmp:
+            save_file({k: v.contiguous() for k, v in T.model.state_dict().items()}, str(tmp))
     atomic_write_text(where / "result.json", json.dumps(res, indent=1))
+    ck.unlink(missing_ok=True)
     return json.loads(json.dumps(res))          # as a reader of the file sees it
 
 
+def load_model(run_folder):
+    """A Trainer rebuilt from a finished run's result.json, its nets holding the run's final
+    tensors (model.safetensors, written by ``run(..., keep_weights=True)``), in eval mode."""
+    from safetensors.torch import load_file
+    from .recipe import Recipe
+    r = json.loads((Path(run_folder) / "result.json").read_text())
+    tensors = Path(run_folder) / "model.safetensors"
+    if not tensors.exists():
+        raise FileNotFoundError(f"{run_folder} has no model.safetensors: its run kept no weights; "
+                                "train it again with --keep-weights")
+    spec = {k: v for k, v in r["spec"].items() if k not in ("dataset", "variant")}
+    T = M.build(r["mixture"], r["spec"]["variant"], seed=r["seed"], **spec)
+    T.run.recipe = Recipe.from_dict(r["recipe"])
+    T._build()
+    T.model.load_state_dict(load_file(str(tensors)))
+    T.model.eval()
+    return T
+
+
 def run_many(mixtures, variants, seeds, iterations, out="runs/mixtures", say=print, **build):
-    """Every (seed, mixture, variant), seed-major; finished runs (result.json) skipped."""
+    """Every (seed, mixture, variant), seed-major; finished runs (result.json) skipped, broken
+    ones resumed from their checkpoint."""
     for seed in seeds:
         for mixture in mixtures:
             for variant in variants:

@@ -119,3 +119,38 @@ def test_plot_zoom_shows_the_last_checks_around_a_mode(tmp_path):
     assert ax.get_title().endswith(f"median distance {med:.1f} sigma") and f"it. {last:,}" in ax.get_title()
     x = float(mix.means[2, 0])
     assert ax.get_xlim() == pytest.approx((x - 0.15, x + 0.15))
+
+
+def test_a_broken_run_resumes_from_its_checkpoint_to_the_unbroken_result(tmp_path, monkeypatch):
+    whole = R.run("grid", "gan", 0, 40, out=tmp_path / "whole", n=300, **SMALL)
+    calls, evaluate = [], M.evaluate
+
+    def breaks_at_the_fifth_check(T, n):
+        calls.append(T.iteration)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return evaluate(T, n)
+    monkeypatch.setattr(R.M, "evaluate", breaks_at_the_fifth_check)
+    with pytest.raises(KeyboardInterrupt):
+        R.run("grid", "gan", 0, 40, out=tmp_path / "broken", n=300, **SMALL)
+    monkeypatch.setattr(R.M, "evaluate", evaluate)
+    f = tmp_path / "broken" / "grid" / "gan" / "seed0"
+    assert sorted(p.name for p in f.iterdir()) == ["checkpoint.pt"]       # no result yet
+    with pytest.raises(ValueError, match="not 80.*--iterations 40"):      # another budget: refused
+        R.run("grid", "gan", 0, 80, out=tmp_path / "broken", n=300, **SMALL)
+    resumed = R.run("grid", "gan", 0, 40, out=tmp_path / "broken", n=300, **SMALL)
+    assert resumed["checks"] == whole["checks"]
+    assert sorted(p.name for p in f.iterdir()) == ["result.json", "samples.npz"]   # checkpoint gone
+    kept_w, kept_r = np.load(tmp_path / "whole/grid/gan/seed0/samples.npz"), np.load(f / "samples.npz")
+    assert all(np.array_equal(kept_w[k], kept_r[k]) for k in kept_w.files)
+
+
+def test_load_model_gives_back_the_final_nets(tmp_path):
+    r = R.run("ring", "gan", 1, 20, out=tmp_path, n=300, keep_weights=True, **SMALL)
+    T = R.load_model(tmp_path / "ring/gan/seed1")
+    again = M.evaluate(T, 300)
+    assert {k: again[k] for k in ("modes", "high_quality")} == {k: r["final"][k] for k in ("modes", "high_quality")}
+    assert json.loads(json.dumps(T.recipe.to_dict())) == r["recipe"] and T.run.spec == r["spec"]
+    R.run("ring", "gan", 2, 20, out=tmp_path, n=300, **SMALL)
+    with pytest.raises(FileNotFoundError, match="--keep-weights"):
+        R.load_model(tmp_path / "ring/gan/seed2")
