@@ -1,4 +1,4 @@
-"""Command line: ``python -m ganbook train|sample|classifier|evaluate|parzen|baselines|table1|sweep|mixtures``.
+"""Command line: ``python -m ganbook train|sample|classifier|evaluate|parzen|baselines|table1|sweep|mixtures|rejection``.
 
     python -m ganbook train mnist --out runs/mnist --minutes 20
     python -m ganbook train mnist --out runs/mnist --resume --epochs 100   # same recipe, longer
@@ -10,6 +10,7 @@
     python -m ganbook train fake --iterations 50 --out /tmp/smoke  # no data needed
     python -m ganbook sweep paper book --seeds 0-7 --epochs 5       # the collapse sweep
     python -m ganbook mixtures ring grid --variants gan pacgan4 --seeds 0-4   # 2-D mode collapse
+    python -m ganbook rejection runs/mixtures/grid/gan --seeds 0-4   # + rejection by a refined D
 """
 import argparse
 import json

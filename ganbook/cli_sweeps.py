@@ -1,7 +1,8 @@
-"""The CLI's sweeps (``python -m ganbook sweep|mixtures``): many short runs, one table.
+"""The CLI's sweeps (``python -m ganbook sweep|mixtures|rejection``): many short runs, one table.
 
     python -m ganbook sweep paper book --seeds 0-7 --epochs 5       # the MNIST collapse sweep
     python -m ganbook mixtures ring grid --variants gan pacgan4 --seeds 0-4   # 2-D mode collapse
+    python -m ganbook rejection runs/mixtures/grid/gan --seeds 0-4  # + rejection by a refined D
 """
 import sys
 
@@ -30,8 +31,26 @@ def cmd_mixtures(a):
         sys.exit(f"unknown {bad}; mixtures: {sorted(MIXTURES)}, variants: {list(VARIANTS)}")
     if not a.summary:
         R.run_many(a.mixtures, a.variants, seeds(a.seeds), a.iterations, out=a.out,
-                   hidden_G=a.hidden_G, hidden_D=a.hidden_D)
+                   hidden_G=a.hidden_G, hidden_D=a.hidden_D, keep_weights=a.keep_weights)
     print(R.table(R.summary(a.out)))
+
+
+def cmd_rejection(a):
+    from pathlib import Path
+    from . import mixture_runs as R
+    from . import rejection as J
+    for s in seeds(a.seeds):
+        base = Path(a.runs) / f"seed{s}"
+        if (base.parent.parent / f"{base.parent.name}+rejection" / base.name / "result.json").exists():
+            continue
+        if not (base / "model.safetensors").exists():
+            sys.exit(f"{base} has no kept weights (model.safetensors): run it with "
+                     "python -m ganbook mixtures ... --keep-weights first")
+        r = J.run(base, steps=a.steps, checks=a.checks)
+        for c in r["rejection_checks"]:
+            print(f"seed {s}, D refined {c['refine_steps']:,} steps: {c['modes']} modes, "
+                  f"{100 * c['high_quality']:.1f} % high quality, {100 * c['acceptance']:.1f} % kept")
+    print(R.table(R.summary(Path(a.runs).parent.parent)))
 
 
 def add_sweeps(sub):
@@ -51,5 +70,12 @@ def add_sweeps(sub):
     mx.add_argument("--hidden-G", type=int, default=400, help="units per layer of G (4 layers)")
     mx.add_argument("--hidden-D", type=int, default=200, help="maxout units per layer of D (3 layers)")
     mx.add_argument("--out", default="runs/mixtures")
+    mx.add_argument("--keep-weights", action="store_true", help="also write each run's G and D (model.safetensors)")
     mx.add_argument("--summary", action="store_true", help="only print the table of what is done")
     mx.set_defaults(fn=cmd_mixtures)
+    rj = sub.add_parser("rejection", help="a mixtures row with G's samples kept by a refined D (DRS)")
+    rj.add_argument("runs", help="the runs' folder, e.g. runs/mixtures/grid/gan (kept weights)")
+    rj.add_argument("--seeds", default="0-4")
+    rj.add_argument("--steps", type=int, default=5000, help="updates of D alone against the frozen G")
+    rj.add_argument("--checks", type=int, default=5, help="measures while refining (and before)")
+    rj.set_defaults(fn=cmd_rejection)

@@ -1,0 +1,112 @@
+"""Samples of G corrected by D: rejection sampling with the discriminator (Discriminator
+Rejection Sampling, Azadi et al. 2019), and the mode-collapse row it gives.
+
+Proposition 1 of Goodfellow et al. 2014: for a fixed G the best D is
+
+    D*_G(x) = p_data(x) / (p_data(x) + p_g(x)),
+
+so with D's logit a(x) = log D(x) / (1 - D(x)),
+
+    p_data(x) / p_g(x) = D*_G(x) / (1 - D*_G(x)) = exp(a*(x)).
+
+Rejection sampling with p_g as the proposal: draw x ~ p_g and keep it with probability
+
+    exp(a(x) - a_max),   a_max >= max_x a(x);
+
+the kept x follow p_g(x) exp(a(x)) / Z, which is p_data(x) exactly when a = a* (and one
+draw in exp(a_max) is kept on average).  A D at the end of training is not D*_G (it chases a
+moving G), so :func:`refine_D` first trains it alone against the frozen G -- Algorithm 1's
+inner loop run long (``Trainer.train_D``), the construction of Proposition 1.  As in DRS,
+a_max is the largest a over a reference draw of G; a later draw above it is always kept.
+(DRS also shifts the acceptance by a gamma to keep more; we keep the exact rule.)
+
+    python -m ganbook rejection runs/mixtures/grid/gan --steps 5000
+"""
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import mixtures as M
+from .files import atomic_path, atomic_write_text
+from .nets import eval_mode
+
+
+def _check_D(D):
+    if getattr(D, "batch_dependent", False):
+        raise ValueError("rejection needs D's judgement of one sample at a time; this D judges a "
+                         "batch (PacGAN packs or a minibatch feature): use a run of a plain D")
+
+
+def refine_D(trainer, steps):
+    """``steps`` updates of D alone (the recipe's objective, batch and rate) against the
+    frozen G in eval mode, the G that ``model.sample`` draws from; the last loss."""
+    _check_D(trainer.D)
+    trainer.D.train()
+    with eval_mode(trainer.G):
+        return trainer.train_D(steps)
+
+
+@torch.no_grad()
+def logits(D, x, batch=10000):
+    """a(x), D's logit, for each row of x (in batches, D in eval mode)."""
+    _check_D(D)
+    with eval_mode(D):
+        return torch.cat([D(x[i:i + batch]).reshape(-1) for i in range(0, len(x), batch)])
+
+
+@torch.no_grad()
+def sample(model, n, generator=None, reference=10000, chunk=10000, max_draws=5_000_000):
+    """n draws of G kept with probability exp(a(x) - a_max) (see the module doc), a_max the
+    largest logit over ``reference`` draws; returns (samples, {'acceptance', 'drawn', 'a_max'})."""
+    a_max = logits(model.D, model.sample(reference, generator)).max()
+    kept, got, drawn = [], 0, 0
+    while got < n:
+        if drawn >= max_draws:
+            raise RuntimeError(f"only {got} of {n} samples kept in {drawn:,} draws of G: D rejects "
+                               "nearly all of them; refine D for fewer steps, or train G longer")
+        x = model.sample(chunk, generator)
+        keep = torch.rand(chunk, generator=generator) < torch.exp(logits(model.D, x) - a_max)
+        kept.append(x[keep])
+        got, drawn = got + int(keep.sum()), drawn + chunk
+    return torch.cat(kept)[:n], {"acceptance": got / drawn, "drawn": drawn, "a_max": float(a_max)}
+
+
+def run(base, steps=5000, checks=5, out=None, n=2500, seed=0):
+    """The row '<variant>+rejection' of the finished run at ``base`` (a run folder of
+    :mod:`ganbook.mixture_runs` with kept weights): D refined ``steps`` updates, measured
+    (n kept samples) before refining and ``checks`` times while refining; writes result.json,
+    samples.npz and model.safetensors (G as trained, D refined) to ``out`` (default: the
+    sibling folder ``<variant>+rejection/seedS``)."""
+    from safetensors.torch import save_file
+    from . import mixture_runs as R
+    base = Path(base)
+    T = R.load_model(base)
+    r = json.loads((base / "result.json").read_text())
+    where = Path(out) if out else base.parent.parent / f"{r['variant']}+rejection" / base.name
+    t0, rows, kept = time.perf_counter(), [], None
+    for s in [0] + [round(steps * (i + 1) / checks) for i in range(checks)]:
+        if s:
+            refine_D(T, s - rows[-1]["refine_steps"])
+        x, st = sample(T.model, n, torch.Generator().manual_seed(seed))
+        m = T.run.p_data.measures(x)     # reverse KL undefined (None) with no high-quality sample
+        rows.append({"refine_steps": s, **m, "reverse_kl": None if m["reverse_kl"] != m["reverse_kl"]
+                     else m["reverse_kl"], **st})
+        kept = x
+    res = {**{k: r[k] for k in ("mixture", "seed", "iterations", "n_measure", "spec", "recipe")},
+           "variant": f"{r['variant']}+rejection", "base": str(base), "refine_steps": steps,
+           "train_minutes": r["train_minutes"] + (time.perf_counter() - t0) / 60,
+           "final": {"iteration": r["iterations"], **{k: rows[-1][k] for k in ("modes", "high_quality",
+                                                                                "reverse_kl")}},
+           "rejection_checks": rows}
+    res["checks"] = [res["final"]]
+    where.mkdir(parents=True, exist_ok=True)
+    with atomic_path(where / "samples.npz") as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **{f"it{r['iterations']}": kept[:R.KEEP].numpy()})
+    with atomic_path(where / "model.safetensors") as tmp:
+        save_file({k: v.contiguous() for k, v in T.model.state_dict().items()}, str(tmp))
+    atomic_write_text(where / "result.json", json.dumps(res, indent=1))
+    return res
