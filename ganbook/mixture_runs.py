@@ -171,36 +171,6 @@ def table(summary_, anchors=True):
     return "\n".join(lines)
 
 
-def _load(run_folder):
-    """A run's result.json (as a dict) and its samples.npz (kept samples by check)."""
-    return (json.loads((Path(run_folder) / "result.json").read_text()),
-            np.load(Path(run_folder) / "samples.npz"))
-
-
-def plot_over_training(run_folder, shots=5, title=""):
-    """G's kept samples at ``shots`` of a run's checks (first and last included), over the
-    modes of its mixture, each panel titled with its iteration and measures."""
-    import matplotlib.pyplot as plt
-    r, kept = _load(run_folder)
-    mix = M.Mixture(r["mixture"])
-    picks = [r["checks"][i] for i in np.unique(np.linspace(0, len(r["checks"]) - 1, shots).round().astype(int))]
-    lim = float(mix.means.abs().max()) * 1.5
-    fig, axes = plt.subplots(1, len(picks), figsize=(2.8 * len(picks), 3.1), sharex=True, sharey=True)
-    for ax, c in zip(np.atleast_1d(axes), picks):
-        s = kept[f"it{c['iteration']}"]
-        ax.scatter(*mix.means.T, s=60, facecolors="none", edgecolors="C1", lw=1, label="modes of p_data")
-        ax.scatter(s[:, 0], s[:, 1], s=2, alpha=0.5, color="C0", label=f"{len(s)} samples of G")
-        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", xlabel="x1")
-        ax.set_title(f"iteration {c['iteration']:,}\n{c['modes']} modes, {100 * c['high_quality']:.0f} % high q.",
-                     fontsize=9)
-    np.atleast_1d(axes)[0].set_ylabel("x2")
-    handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, markerscale=2)  # off the data
-    fig.suptitle(title or f"{r['mixture']}, {r['variant']}, seed {r['seed']}", fontsize=10)
-    fig.tight_layout(rect=(0, 0.08, 1, 0.93))
-    return fig
-
-
 def _settings(c):
     """A config of the exploratory sweep in words: variant, nets, rates, schedule, batch."""
     b, k = c["build"], c["build"].get("k", 1)
@@ -233,50 +203,3 @@ def budget_table(path, mixture="grid"):
         out.append(f"| {words} | {it:,} | " + "; ".join(f"{s}: {r['modes']} / {r['hq']:.1f}"
                                                       for s, r in sorted(rs.items())) + " |")
     return "\n".join(out)
-
-
-def plot_checks(out, mixture, variants, measure="high_quality"):
-    """One line per seed of each variant: ``measure`` ('high_quality' in %, or 'modes') at each
-    of the runs' checks against the iteration, from the result files under ``out``."""
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 3.4))
-    for c, variant in enumerate(variants):
-        files = sorted((Path(out) / mixture / variant).glob("seed*/result.json"))
-        for i, f in enumerate(files):
-            r = json.loads(f.read_text())
-            it = [x["iteration"] for x in r["checks"]]
-            y = [x[measure] * (100 if measure == "high_quality" else 1) for x in r["checks"]]
-            ax.plot(it, y, "o-", ms=3, lw=1, color=f"C{c}", alpha=0.8,
-                    label=f"{variant} ({len(files)} seed{'s' * (len(files) > 1)})" if i == 0 else None)
-    ax.set(xlabel="iteration (updates of G)", title=f"{mixture}: {measure.replace('_', ' ')} at each check",
-           ylabel="high-quality samples (%)" if measure == "high_quality" else "modes covered")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def plot_zoom(run_folders, mode=0, half=None, checks=1):
-    """Close-ups of one mode: for each run (a row), its kept samples at its last ``checks``
-    checks (columns) within ``half`` (default 5 x 3 sigma) of the mode, with the 3 sigma circle
-    of the high-quality test; each titled with the median distance of all the kept samples
-    to their nearest mode, in units of sigma."""
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(len(run_folders), checks, figsize=(2.7 * checks, 2.9 * len(run_folders)),
-                             squeeze=False)
-    for row, folder_ in zip(axes, run_folders):
-        r, kept = _load(folder_)
-        mix = M.Mixture(r["mixture"])
-        mu, sigma = mix.means[mode].numpy(), mix.sigma
-        h = half or 15 * sigma
-        for ax, c in zip(row, r["checks"][-checks:]):
-            s = kept[f"it{c['iteration']}"]
-            near = M.nearest_mode(s, mix.means).values.numpy()
-            ax.add_patch(plt.Circle(mu, 3 * sigma, fill=False, color="C1", lw=1.5, label="3 sigma of the mode"))
-            ax.scatter(s[:, 0], s[:, 1], s=5, alpha=0.6, color="C0", label="samples of G")
-            ax.set(xlim=(mu[0] - h, mu[0] + h), ylim=(mu[1] - h, mu[1] + h), aspect="equal")
-            ax.set_title(f"{r['variant']} seed {r['seed']}, it. {c['iteration']:,}\n"
-                         f"median distance {np.median(near) / sigma:.1f} sigma", fontsize=8)
-            ax.tick_params(labelsize=7)
-    axes[0, 0].legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    return fig

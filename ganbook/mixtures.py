@@ -183,18 +183,22 @@ VARIANTS = {
     "minibatch_std": dict(minibatch_std=True),               # Karras et al. 2018
     "wgan_gp": dict(objective="wgan_gp", betas=(0.5, 0.9), k=5),   # Gulrajani et al. 2017
     "wgan": dict(objective="wgan", optimizer="rmsprop", lr_D=5e-5, lr_G=5e-5, k=5),  # Arjovsky et al.
+    # the plain GAN with z from 100 small separated clusters in R^8 (Noise 'clusters'), so G
+    # need not join the modes by bridges of samples (a connected p_z forces them)
+    "clustered_z": dict(prior="clusters", d_z=8),
     # the plain GAN with a longer budget's schedule: lr_t = 1e-4 / 10^(t / 30,000) over D's
     # updates t, then 1e-5 (run it 30,000 iterations: the samples settle as the steps shrink)
     "annealed": dict(lr_decay=10 ** (1 / ANNEAL_UPDATES), lr_min=1e-5),
 }
 
 
-def build(mixture="ring", variant="gan", seed=0, hidden_G=400, hidden_D=200, d_z=2,
-          layers_G=4, layers_D=3, prior="normal", batchnorm=True, pack=None, **recipe):
+def build(mixture="ring", variant="gan", seed=0, hidden_G=400, hidden_D=200, d_z=None,
+          layers_G=4, layers_D=3, prior=None, batchnorm=True, pack=None, **recipe):
     """A Trainer of the one loop for ``variant`` on ``mixture`` (a name of MIXTURES, or a
-    :class:`Mixture`, e.g. one of points a reader drew).  ``layers_G``/``layers_D``, ``prior``
-    (of :class:`~ganbook.nets.Noise`), ``batchnorm`` (in G) and ``pack`` (overrides the
-    variant's) size the nets; ``recipe`` overrides fields of :data:`RECIPE`."""
+    :class:`Mixture`, e.g. one of points a reader drew).  ``layers_G``/``layers_D``, ``d_z``
+    and ``prior`` (of :class:`~ganbook.nets.Noise`; default the variant's, else 2 and
+    'normal'), ``batchnorm`` (in G) and ``pack`` (overrides the variant's) size the nets;
+    ``recipe`` overrides fields of :data:`RECIPE`."""
     from .models import GAN
     from .nets import Noise
     from .recipe import Recipe
@@ -203,6 +207,8 @@ def build(mixture="ring", variant="gan", seed=0, hidden_G=400, hidden_D=200, d_z
         raise ValueError(f"unknown variant {variant!r}; use one of {sorted(VARIANTS)}")
     kw = dict(VARIANTS[variant])
     variant_pack, mbstd = kw.pop("pack", 1), kw.pop("minibatch_std", False)
+    variant_z, variant_prior = kw.pop("d_z", 2), kw.pop("prior", "normal")
+    d_z, prior = d_z or variant_z, prior or variant_prior
     mix = mixture if isinstance(mixture, Mixture) else Mixture(mixture)
     r = Recipe(**{**RECIPE, **kw, **recipe, "seed": seed})
     torch.manual_seed(seed)

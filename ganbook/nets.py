@@ -155,19 +155,28 @@ def tfd_G(d_data=2304, d_z=100, hidden=8000, p_data_mean=None, init="paper", spa
 class Noise:
     """The prior p_z, the book's one definition of it.  'uniform': U[-sqrt 3, sqrt 3]^d
     (unit variance, as the authors' Generator samples); 'normal': N(0, I); 'uniform01':
-    U[0, 1]^d (Figure 1's z line)."""
+    U[0, 1]^d (Figure 1's z line); 'clusters': z = c_j + s eps with j uniform over
+    CLUSTERS = 100 centres c_j ~ N(0, I_d), drawn once (seed 0, the same for every run),
+    s = SPREAD = 0.03 and eps ~ N(0, I): a prior in separated pieces, so that a continuous G
+    can give a p_g whose support is not connected (the mode-collapse chapter)."""
 
-    KINDS = ("uniform", "normal", "uniform01")
+    KINDS = ("uniform", "normal", "uniform01", "clusters")
     # Where p_z puts (nearly) all its mass, per coordinate (for drawing the z line).
     SUPPORT = {"uniform01": (0.0, 1.0), "uniform": (-math.sqrt(3.0), math.sqrt(3.0)),
-               "normal": (-2.0, 2.0)}
+               "normal": (-2.0, 2.0), "clusters": (-2.0, 2.0)}
+    CLUSTERS, SPREAD = 100, 0.03
 
     def __init__(self, d_z=100, kind="uniform"):
         if kind not in self.KINDS:
             raise ValueError(f"unknown noise {kind!r}; use one of {self.KINDS}")
         self.d_z, self.kind = int(d_z), kind
+        if kind == "clusters":
+            self.centres = torch.randn(self.CLUSTERS, self.d_z, generator=torch.Generator().manual_seed(0))
 
     def __call__(self, n, generator=None):
+        if self.kind == "clusters":
+            j = torch.randint(0, self.CLUSTERS, (n,), generator=generator)
+            return self.centres[j] + self.SPREAD * torch.randn(n, self.d_z, generator=generator)
         if self.kind == "normal":
             return torch.randn(n, self.d_z, generator=generator)
         u = torch.rand(n, self.d_z, generator=generator)
@@ -179,6 +188,9 @@ class Noise:
 
     def quantile(self, q):
         """The inverse CDF of one coordinate of p_z at probabilities ``q`` (a tensor)."""
+        if self.kind == "clusters":
+            raise ValueError("the 'clusters' prior has no one-coordinate quantile; draw z from it "
+                             "instead (or use 'normal' or 'uniform' for a z line)")
         if self.kind == "uniform01":
             return q
         if self.kind == "uniform":

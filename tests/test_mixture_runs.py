@@ -54,19 +54,6 @@ def test_cli_refuses_unknown_names(capsys):
         main(["mixtures", "spiral", "--variants", "gan"])
 
 
-def test_plot_over_training_shows_the_kept_samples(tmp_path):
-    import matplotlib
-    matplotlib.use("Agg")
-    r = R.run("grid", "gan", 1, 30, out=tmp_path, n=200, **SMALL)
-    fig = R.plot_over_training(tmp_path / "grid" / "gan" / "seed1", shots=3)
-    axes = fig.axes
-    assert [a.get_title().split("\n")[0] for a in axes] == ["iteration 3", "iteration 15", "iteration 30"]
-    last = np.load(tmp_path / "grid" / "gan" / "seed1" / "samples.npz")["it30"]
-    assert np.allclose(axes[2].collections[1].get_offsets(), last)       # G's samples, as kept
-    assert len(axes[2].collections[0].get_offsets()) == 25                # the grid's modes
-    assert f"{r['checks'][-1]['modes']} modes" in axes[2].get_title()
-
-
 def test_cli_runs_and_records_the_net_sizes(tmp_path, capsys):
     main(["mixtures", "ring", "--variants", "gan", "--seeds", "0", "--iterations", "10",
           "--hidden-G", "8", "--hidden-D", "8", "--out", str(tmp_path)])
@@ -89,36 +76,6 @@ def test_budget_table_reads_the_last_check_of_each_run(tmp_path):
     lines = R.budget_table(tmp_path / "s.json").splitlines()
     assert lines[2] == "| gan, nets 8/8, lr falls 10x over 100 iterations | 50 | 0: 22 / 55.5 |"   # best first
     assert lines[3] == "| gan, nets 8/8 | 100 | 0: 25 / 40.0; 1: 24 / 30.0 |" and len(lines) == 4
-
-
-def test_plot_checks_draws_a_line_per_seed(tmp_path):
-    import matplotlib
-    matplotlib.use("Agg")
-    R.run_many(["ring"], ["gan"], [0, 1], 20, out=tmp_path, say=lambda _: None, **SMALL)
-    R.run_many(["ring"], ["saturating"], [0], 20, out=tmp_path, say=lambda _: None, **SMALL)
-    ax = R.plot_checks(tmp_path, "ring", ["gan", "saturating"]).axes[0]
-    assert len(ax.lines) == 3
-    r = json.loads((tmp_path / "ring" / "gan" / "seed1" / "result.json").read_text())
-    assert list(ax.lines[1].get_ydata()) == [100 * c["high_quality"] for c in r["checks"]]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["gan (2 seeds)", "saturating (1 seed)"]
-
-
-def test_plot_zoom_shows_the_last_checks_around_a_mode(tmp_path):
-    import matplotlib
-    matplotlib.use("Agg")
-    R.run("ring", "gan", 0, 30, out=tmp_path, n=200, **SMALL)
-    run = tmp_path / "ring" / "gan" / "seed0"
-    fig = R.plot_zoom([run, run], mode=2, checks=3)
-    assert len(fig.axes) == 6
-    r = json.loads((run / "result.json").read_text())
-    last = r["checks"][-1]["iteration"]
-    s = np.load(run / "samples.npz")[f"it{last}"]
-    mix = M.Mixture("ring")
-    med = np.median(torch.cdist(torch.as_tensor(s), mix.means).min(1).values.numpy()) / mix.sigma
-    ax = fig.axes[2]
-    assert ax.get_title().endswith(f"median distance {med:.1f} sigma") and f"it. {last:,}" in ax.get_title()
-    x = float(mix.means[2, 0])
-    assert ax.get_xlim() == pytest.approx((x - 0.15, x + 0.15))
 
 
 def test_a_broken_run_resumes_from_its_checkpoint_to_the_unbroken_result(tmp_path, monkeypatch):

@@ -77,12 +77,29 @@ def test_the_annealed_variant_falls_tenfold_over_its_budget(one_thread):
     """'annealed': lr_t = 1e-4 / 10^(t / ANNEAL_UPDATES) after t updates of D, floored at 1e-5."""
     t = M.build("ring", "annealed", seed=0, hidden_G=8, hidden_D=8)
     t.train(iterations=5, progress=False, checkpoint=False)
-    want = 1e-4 / 10 ** (t.updates / M.ANNEAL_UPDATES)
-    assert want < 1e-4 and t.opt["D"].param_groups[0]["lr"] == pytest.approx(want, rel=1e-4)
+    want = 1e-4 / 10 ** ((t.updates - 1) / M.ANNEAL_UPDATES)    # set before the last update
+    assert want < 1e-4 and t.opt["D"].param_groups[0]["lr"] == pytest.approx(want, rel=1e-9)
     t.opt.set_schedule(M.ANNEAL_UPDATES, 0)
     assert t.opt["G"].param_groups[0]["lr"] == pytest.approx(1e-5, rel=1e-9)
     t.opt.set_schedule(3 * M.ANNEAL_UPDATES, 0)                # never below the floor
     assert t.opt["G"].param_groups[0]["lr"] == 1e-5
+
+
+def test_the_clustered_variant_draws_z_from_separated_clusters(one_thread):
+    """'clustered_z': z = c_j + 0.03 eps, 100 fixed centres in R^8, the same for every seed."""
+    t = M.build("grid", "clustered_z", seed=3, hidden_G=8, hidden_D=8)
+    assert t.noise.kind == "clusters" and t.noise.d_z == 8 and t.run.spec["prior"] == "clusters"
+    z = t.model.sample_z(5000, torch.Generator().manual_seed(0))
+    d = torch.cdist(z, t.noise.centres)
+    near, j = d.min(1)
+    assert float(near.max()) < 0.03 * 8          # every z within a few spreads of a centre ...
+    assert float(torch.cdist(t.noise.centres, t.noise.centres).add(torch.eye(100) * 1e9).min()) > 0.5
+    assert len(j.unique()) == 100                 # ... and every centre used
+    again = M.build("grid", "clustered_z", seed=4, hidden_G=8, hidden_D=8).noise.centres
+    assert torch.equal(again, t.noise.centres)    # p_z is part of the variant, not of the seed
+    assert M.build("grid", "gan", seed=0, hidden_G=8, hidden_D=8).noise.kind == "normal"
+    with pytest.raises(ValueError, match="no one-coordinate quantile"):
+        t.noise.quantile(torch.tensor([0.5]))
 
 
 def test_the_benchmark_trains_at_the_stated_rates():
