@@ -124,11 +124,18 @@ def measures(samples, means, sigma):
             "reverse_kl": kl}
 
 
-def G_2d(d_z=2, hidden=400, layers=4, batchnorm=True):
-    """z -> [Linear, (BatchNorm), ReLU] x layers -> Linear -> R^2."""
+NORMS = {"batch": nn.BatchNorm1d, "layer": nn.LayerNorm, "none": None}
+
+
+def G_2d(d_z=2, hidden=400, layers=4, norm="batch"):
+    """z -> [Linear, (norm), ReLU] x layers -> Linear -> R^2; ``norm`` one of :data:`NORMS`:
+    'batch' normalises each unit over the minibatch (so a sample of G depends on the others
+    drawn with it, in training), 'layer' over the units of one sample (it does not)."""
+    if norm not in NORMS:
+        raise ValueError(f"unknown norm {norm!r} for G; use one of {sorted(NORMS)}")
     mods, d = [], d_z
     for _ in range(layers):
-        mods += [nn.Linear(d, hidden)] + ([nn.BatchNorm1d(hidden)] if batchnorm else []) + [nn.ReLU()]
+        mods += [nn.Linear(d, hidden)] + ([NORMS[norm](hidden)] if NORMS[norm] else []) + [nn.ReLU()]
         d = hidden
     return nn.Sequential(*mods, nn.Linear(d, 2))
 
@@ -183,21 +190,24 @@ VARIANTS = {
     "minibatch_std": dict(minibatch_std=True),               # Karras et al. 2018
     "wgan_gp": dict(objective="wgan_gp", betas=(0.5, 0.9), k=5),   # Gulrajani et al. 2017
     "wgan": dict(objective="wgan", optimizer="rmsprop", lr_D=5e-5, lr_G=5e-5, k=5),  # Arjovsky et al.
-    # the plain GAN with z from 100 small separated clusters in R^8 (Noise 'clusters'), so G
-    # need not join the modes by bridges of samples (a connected p_z forces them)
-    "clustered_z": dict(prior="clusters", d_z=8),
     # the plain GAN with a longer budget's schedule: lr_t = 1e-4 / 10^(t / 30,000) over D's
     # updates t, then 1e-5 (run it 30,000 iterations: the samples settle as the steps shrink)
     "annealed": dict(lr_decay=10 ** (1 / ANNEAL_UPDATES), lr_min=1e-5),
+    # the annealed GAN with z from 100 small separated clusters in R^8 (Noise 'clusters'), so
+    # G need not join the modes by bridges of samples (a connected p_z forces them), and
+    # layer norm in G instead of batch norm (a sample then does not move with its minibatch)
+    "clustered_z": dict(prior="clusters", d_z=8, norm="layer", lr_decay=10 ** (1 / ANNEAL_UPDATES),
+                        lr_min=1e-5),
 }
 
 
 def build(mixture="ring", variant="gan", seed=0, hidden_G=400, hidden_D=200, d_z=None,
-          layers_G=4, layers_D=3, prior=None, batchnorm=True, pack=None, **recipe):
+          layers_G=4, layers_D=3, prior=None, norm=None, pack=None, **recipe):
     """A Trainer of the one loop for ``variant`` on ``mixture`` (a name of MIXTURES, or a
     :class:`Mixture`, e.g. one of points a reader drew).  ``layers_G``/``layers_D``, ``d_z``
-    and ``prior`` (of :class:`~ganbook.nets.Noise`; default the variant's, else 2 and
-    'normal'), ``batchnorm`` (in G) and ``pack`` (overrides the variant's) size the nets;
+    and ``prior`` (of :class:`~ganbook.nets.Noise`) and G's ``norm`` (of :data:`NORMS`) --
+    each by default the variant's, else 2, 'normal' and 'batch' -- and ``pack`` (overrides
+    the variant's) size the nets;
     ``recipe`` overrides fields of :data:`RECIPE`."""
     from .models import GAN
     from .nets import Noise
@@ -207,18 +217,18 @@ def build(mixture="ring", variant="gan", seed=0, hidden_G=400, hidden_D=200, d_z
         raise ValueError(f"unknown variant {variant!r}; use one of {sorted(VARIANTS)}")
     kw = dict(VARIANTS[variant])
     variant_pack, mbstd = kw.pop("pack", 1), kw.pop("minibatch_std", False)
-    variant_z, variant_prior = kw.pop("d_z", 2), kw.pop("prior", "normal")
-    d_z, prior = d_z or variant_z, prior or variant_prior
+    variant_z, variant_prior, variant_norm = kw.pop("d_z", 2), kw.pop("prior", "normal"), kw.pop("norm", "batch")
+    d_z, prior, norm = d_z or variant_z, prior or variant_prior, norm or variant_norm
     mix = mixture if isinstance(mixture, Mixture) else Mixture(mixture)
     r = Recipe(**{**RECIPE, **kw, **recipe, "seed": seed})
     torch.manual_seed(seed)
-    model = GAN(G_2d(d_z, hidden_G, layers_G, batchnorm),
+    model = GAN(G_2d(d_z, hidden_G, layers_G, norm),
                 D_2d(hidden=hidden_D, layers=layers_D, pack=pack or variant_pack, minibatch_std=mbstd),
                 Noise(d_z, prior))
     spec = {"dataset": f"mixture-{mix.name}", "variant": variant, "hidden_G": hidden_G,
             "hidden_D": hidden_D, "d_z": d_z}
     more = dict(layers_G=(layers_G, 4), layers_D=(layers_D, 3), prior=(prior, "normal"),
-                batchnorm=(batchnorm, True), pack=(pack, None))
+                norm=(norm, "batch"), pack=(pack, None))
     spec.update({k: v for k, (v, default) in more.items() if v != default})   # old specs stay
     return Trainer(Run(model, mix, r, spec=spec))
 

@@ -89,6 +89,7 @@ def test_the_clustered_variant_draws_z_from_separated_clusters(one_thread):
     """'clustered_z': z = c_j + 0.03 eps, 100 fixed centres in R^8, the same for every seed."""
     t = M.build("grid", "clustered_z", seed=3, hidden_G=8, hidden_D=8)
     assert t.noise.kind == "clusters" and t.noise.d_z == 8 and t.run.spec["prior"] == "clusters"
+    assert t.run.spec["norm"] == "layer" and not any(isinstance(m, torch.nn.BatchNorm1d) for m in t.G.modules())
     z = t.model.sample_z(5000, torch.Generator().manual_seed(0))
     d = torch.cdist(z, t.noise.centres)
     near, j = d.min(1)

@@ -141,7 +141,7 @@ class Playground:
             s = self.settings()
             self.trainer = M.build(self.p_data(), "gan", s["seed"], s["hidden_G"], s["hidden_D"],
                                    s["d_z"], s["layers_G"], s["layers_D"], s["prior"],
-                                   batchnorm=False, pack=s["pack"], **self.recipe_settings())
+                                   norm="none", pack=s["pack"], **self.recipe_settings())
             self.canvas.drawing = s["dataset"] == "drawn"
             self._data_changed()
             self._update("new run" if self.problem() is None else self.problem())
