@@ -203,3 +203,18 @@ def budget_table(path, mixture="grid"):
         out.append(f"| {words} | {it:,} | " + "; ".join(f"{s}: {r['modes']} / {r['hq']:.1f}"
                                                       for s, r in sorted(rs.items())) + " |")
     return "\n".join(out)
+
+
+@torch.no_grad()
+def minibatch_effect(run_folder, m=100, n=2500, seed=0):
+    """The measures of one run's final G on the same n draws of z, in eval mode (running
+    statistics: what the table reports) and in train mode on minibatches of m (batch
+    statistics: the samples D is shown in training); with batch norm in G they differ,
+    because each sample then depends on the others in its minibatch."""
+    T = load_model(run_folder)
+    mix, z = T.run.p_data, T.noise(n, torch.Generator().manual_seed(seed))
+    out = {"eval": mix.measures(T.G(z))}
+    T.G.train()
+    out[f"train, m = {m}"] = mix.measures(torch.cat([T.G(z[i:i + m]) for i in range(0, n, m)]))
+    T.G.eval()
+    return out

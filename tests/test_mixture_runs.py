@@ -111,3 +111,20 @@ def test_load_model_gives_back_the_final_nets(tmp_path):
     R.run("ring", "gan", 2, 20, out=tmp_path, n=300, **SMALL)
     with pytest.raises(FileNotFoundError, match="--keep-weights"):
         R.load_model(tmp_path / "ring/gan/seed2")
+
+
+def test_minibatch_effect_is_nil_without_batch_norm_and_not_with_it(tmp_path):
+    for variant, norm in (("gan", "batch"), ("gan", "layer")):
+        R.run("grid", variant, 0, 30, out=tmp_path / norm, n=300, keep_weights=True, norm=norm, **SMALL)
+    bn = R.minibatch_effect(tmp_path / "batch/grid/gan/seed0", m=10, n=200)
+    ln = R.minibatch_effect(tmp_path / "layer/grid/gan/seed0", m=10, n=200)
+    mh = lambda r: (r["modes"], r["high_quality"])         # (the reverse KL is nan with no good sample)
+    assert mh(ln["eval"]) == mh(ln["train, m = 10"])
+    T = R.load_model(tmp_path / "batch/grid/gan/seed0")
+    z = T.noise(200, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        assert mh(bn["eval"]) == mh(T.run.p_data.measures(T.G(z)))
+        T.G.train()
+        x = torch.cat([T.G(z[i:i + 10]) for i in range(0, 200, 10)])
+        assert not torch.allclose(x, T.G(z))                 # batch statistics: the minibatch matters
+    assert mh(bn["train, m = 10"]) == mh(T.run.p_data.measures(x))
