@@ -197,3 +197,12 @@ def test_record_drives_the_playground_it_shows(pg):
     assert out.count("data:image/png;base64") == 3 and 'src="http' not in out
     png = record.playground_png(pg.frame())
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_prior_in_pieces_is_offered_and_reaches_the_trainer():
+    pg = Playground(dataset="grid", seed=0)
+    assert ("100 clusters", "clusters") in [tuple(o) for o in pg.controls["prior"].options]
+    pg.controls["prior"].value = "clusters"                 # a new run, z from the clusters
+    assert pg.trainer.noise.kind == "clusters" and pg.trainer.run.spec["prior"] == "clusters"
+    pg.step()
+    assert pg.trainer.iteration > 0
