@@ -179,7 +179,9 @@ def _settings(c):
         words.append(f"lr D {b.get('lr_D', 1e-4):g}, G {b.get('lr_G', 1e-4):g}")
     if "lr_decay" in b:
         words.append(f"lr falls {b['lr_decay'] ** (k * c['iterations']):.0f}x over {c['iterations']:,} iterations")
-    words += [f"{key} {b[key]}" for key in ("k", "m", "betas", "batchnorm") if key in b]
+    words += [f"{key} {b[key]}" for key in ("k", "m", "betas", "batchnorm", "norm") if key in b]
+    if b.get("prior") == "clusters":
+        words.append(f"z in {b['clusters']} clusters (s {b['spread']}) in R^{b['d_z']}")
     return ", ".join(words)
 
 
