@@ -17,7 +17,7 @@ For the playground (ganbook.widgets.playground), :func:`shape` gives two more mi
 small Gaussians along a curve ('spiral', 'moons'), and :func:`divergences` estimates
 KL(p_data || p_g) and JS(p_data, p_g) from samples on a grid of bins.
 
-Also the nets of a 2-D GAN: an MLP G (ReLU, optional BatchNorm) and a maxout D, and the two
+Also the nets of a 2-D GAN: an MLP G (ReLU; batch, layer or no norm) and a maxout D, and the two
 D-side fixes of the chapter: PacGAN's packing (D judges m samples at once) and the minibatch
 standard deviation feature (Karras et al. 2018).
 """
