@@ -177,8 +177,12 @@ def _settings(c):
     words = [c["variant"], f"nets {b.get('hidden_G', 400)}/{b.get('hidden_D', 200)}"]
     if "lr_D" in b or "lr_G" in b:
         words.append(f"lr D {b.get('lr_D', 1e-4):g}, G {b.get('lr_G', 1e-4):g}")
-    if "lr_decay" in b:
-        words.append(f"lr falls {b['lr_decay'] ** (k * c['iterations']):.0f}x over {c['iterations']:,} iterations")
+    if "lr_decay" in b:          # lr_t = max(lr_0 / lr_decay^t, lr_min) over t = k x iterations updates
+        n, lr0 = k * c["iterations"], b.get("lr_D", 1e-4)
+        fall = b["lr_decay"] ** n
+        if lr0 / fall < b.get("lr_min", 0):
+            fall, n = lr0 / b["lr_min"], math.log(lr0 / b["lr_min"]) / math.log(b["lr_decay"])
+        words.append(f"lr falls {fall:.0f}x over {n / k:,.0f} iterations")
     words += [f"{key} {b[key]}" for key in ("k", "m", "betas", "batchnorm", "norm") if key in b]
     if b.get("prior") == "clusters":
         words.append(f"z in {b['clusters']} clusters (s {b['spread']}) in R^{b['d_z']}")

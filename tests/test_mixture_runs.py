@@ -76,11 +76,14 @@ def test_budget_table_reads_the_last_check_of_each_run(tmp_path):
     lines = R.budget_table(tmp_path / "s.json").splitlines()
     assert lines[2] == "| gan, nets 8/8, lr falls 10x over 100 iterations | 50 | 0: 22 / 55.5 |"   # best first
     assert lines[3] == "| gan, nets 8/8 | 100 | 0: 25 / 40.0; 1: 24 / 30.0 |" and len(lines) == 4
-    rec = {"configs": [cfg(1, "p", 0, prior="clusters", clusters=100, spread=0.03, d_z=8, norm="layer")],
-           "checks": [chk(1, "p", 0, 100, 25, 95.0)]}
+    rec = {"configs": [cfg(1, "p", 0, prior="clusters", clusters=100, spread=0.03, d_z=8, norm="layer"),
+                       cfg(1, "floor", 0, lr_decay=10 ** 0.02, lr_min=1e-5)],      # 100x, floored at 10x
+           "checks": [chk(1, "p", 0, 100, 25, 95.0), chk(1, "floor", 0, 100, 25, 90.0)]}
     (tmp_path / "p.json").write_text(json.dumps(rec))
     assert R.budget_table(tmp_path / "p.json").splitlines()[2] == (
         "| gan, nets 8/8, norm layer, z in 100 clusters (s 0.03) in R^8 | 100 | 0: 25 / 95.0 |")
+    assert R.budget_table(tmp_path / "p.json").splitlines()[3] == (
+        "| gan, nets 8/8, lr falls 10x over 50 iterations | 100 | 0: 25 / 90.0 |")
 
 
 def test_a_broken_run_resumes_from_its_checkpoint_to_the_unbroken_result(tmp_path, monkeypatch):
