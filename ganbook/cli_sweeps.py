@@ -41,7 +41,7 @@ def cmd_rejection(a):
     from . import rejection as J
     for s in seeds(a.seeds):
         base = Path(a.runs) / f"seed{s}"
-        if (base.parent.parent / f"{base.parent.name}+rejection" / base.name / "result.json").exists():
+        if (J.folder(base) / "result.json").exists():
             continue
         if not (base / "model.safetensors").exists():
             sys.exit(f"{base} has no kept weights (model.safetensors): run it with "

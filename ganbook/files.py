@@ -32,6 +32,14 @@ def save_torch(obj, path):
         torch.save(obj, tmp)
 
 
+def save_tensors(state, path):
+    """A dict of tensors as safetensors (no code, no pickle), written to a temp file, then
+    renamed; each tensor made contiguous, as the format needs."""
+    from safetensors.torch import save_file
+    with atomic_path(path) as tmp:
+        save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(tmp))
+
+
 def load_torch(path):
     """Load a checkpoint without unpickling arbitrary objects."""
     import torch

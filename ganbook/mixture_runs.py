@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from . import mixtures as M
-from .files import atomic_path, atomic_write_text
+from .files import atomic_path, atomic_write_text, save_tensors
 
 CHECKS = 10          # measures (and kept samples, for the pictures) this many times per run
 KEEP = 500           # samples kept per check
@@ -61,9 +61,7 @@ def run(mixture, variant, seed, iterations, out="runs/mixtures", n=2500, keep_we
     while T.iteration < iterations:
         T.train(iterations=min(every, iterations - T.iteration), log_every=every, progress=False,
                 checkpoint=False)
-        m = M.evaluate(T, n)    # reverse KL is undefined (None) when no sample is high quality
-        checks.append({"iteration": T.iteration, **m, "reverse_kl": None if math.isnan(m["reverse_kl"])
-                       else m["reverse_kl"]})
+        checks.append({"iteration": T.iteration, **as_json(M.evaluate(T, n))})
         kept[f"it{T.iteration}"] = T.model.sample(KEEP, torch.Generator().manual_seed(1)).numpy()
         if T.iteration < iterations:
             where.mkdir(parents=True, exist_ok=True)
@@ -72,17 +70,27 @@ def run(mixture, variant, seed, iterations, out="runs/mixtures", n=2500, keep_we
     res = {"mixture": mixture, "variant": variant, "seed": seed, "iterations": T.iteration,
            "n_measure": n, "train_minutes": T.wall / 60, "spec": T.run.spec,
            "recipe": T.recipe.to_dict(), "final": checks[-1], "checks": checks}
-    where.mkdir(parents=True, exist_ok=True)
-    with atomic_path(where / "samples.npz") as tmp:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **kept)
-    if keep_weights:
-        from safetensors.torch import save_file
-        with atomic_path(where / "model.safetensors") as tmp:
-            save_file({k: v.contiguous() for k, v in T.model.state_dict().items()}, str(tmp))
-    atomic_write_text(where / "result.json", json.dumps(res, indent=1))
+    write(where, res, kept, T.model if keep_weights else None)
     ck.unlink(missing_ok=True)
     return json.loads(json.dumps(res))          # as a reader of the file sees it
+
+
+def as_json(measures):
+    """Measures as a run's file holds them: the reverse KL, undefined (nan) when no sample
+    is of high quality, as None."""
+    return {**measures, "reverse_kl": None if math.isnan(measures["reverse_kl"]) else measures["reverse_kl"]}
+
+
+def write(where, res, kept, model=None):
+    """A run folder: samples.npz (``kept``, arrays by check), the model's tensors
+    (model.safetensors) if a model is given, then result.json -- each written atomically,
+    the result last, so a folder with a result is whole."""
+    with atomic_path(Path(where) / "samples.npz") as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **kept)
+    if model is not None:
+        save_tensors(model.state_dict(), Path(where) / "model.safetensors")
+    atomic_write_text(Path(where) / "result.json", json.dumps(res, indent=1))
 
 
 def load_model(run_folder):

@@ -26,11 +26,8 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from . import mixtures as M
-from .files import atomic_path, atomic_write_text
 from .nets import eval_mode
 
 
@@ -74,27 +71,29 @@ def sample(model, n, generator=None, reference=10000, chunk=10000, max_draws=5_0
     return torch.cat(kept)[:n], {"acceptance": got / drawn, "drawn": drawn, "a_max": float(a_max)}
 
 
+def folder(base):
+    """Where the rejection row of the run folder ``base`` (.../<variant>/seedS) goes:
+    .../<variant>+rejection/seedS."""
+    base = Path(base)
+    return base.parent.parent / f"{base.parent.name}+rejection" / base.name
+
+
 def run(base, steps=5000, checks=5, out=None, n=2500, seed=0):
     """The row '<variant>+rejection' of the finished run at ``base`` (a run folder of
     :mod:`ganbook.mixture_runs` with kept weights): D refined ``steps`` updates, measured
     (n kept samples) before refining and ``checks`` times while refining; writes result.json,
-    samples.npz and model.safetensors (G as trained, D refined) to ``out`` (default: the
-    sibling folder ``<variant>+rejection/seedS``)."""
-    from safetensors.torch import save_file
+    samples.npz and model.safetensors (G as trained, D refined) to ``out`` (default:
+    :func:`folder`)."""
     from . import mixture_runs as R
     base = Path(base)
     T = R.load_model(base)
     r = json.loads((base / "result.json").read_text())
-    where = Path(out) if out else base.parent.parent / f"{r['variant']}+rejection" / base.name
     t0, rows, kept = time.perf_counter(), [], None
     for s in [0] + [round(steps * (i + 1) / checks) for i in range(checks)]:
         if s:
             refine_D(T, s - rows[-1]["refine_steps"])
-        x, st = sample(T.model, n, torch.Generator().manual_seed(seed))
-        m = T.run.p_data.measures(x)     # reverse KL undefined (None) with no high-quality sample
-        rows.append({"refine_steps": s, **m, "reverse_kl": None if m["reverse_kl"] != m["reverse_kl"]
-                     else m["reverse_kl"], **st})
-        kept = x
+        kept, st = sample(T.model, n, torch.Generator().manual_seed(seed))
+        rows.append({"refine_steps": s, **R.as_json(T.run.p_data.measures(kept)), **st})
     res = {**{k: r[k] for k in ("mixture", "seed", "iterations", "n_measure", "spec", "recipe")},
            "variant": f"{r['variant']}+rejection", "base": str(base), "refine_steps": steps,
            "train_minutes": r["train_minutes"] + (time.perf_counter() - t0) / 60,
@@ -102,11 +101,5 @@ def run(base, steps=5000, checks=5, out=None, n=2500, seed=0):
                                                                                 "reverse_kl")}},
            "rejection_checks": rows}
     res["checks"] = [res["final"]]
-    where.mkdir(parents=True, exist_ok=True)
-    with atomic_path(where / "samples.npz") as tmp:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **{f"it{r['iterations']}": kept[:R.KEEP].numpy()})
-    with atomic_path(where / "model.safetensors") as tmp:
-        save_file({k: v.contiguous() for k, v in T.model.state_dict().items()}, str(tmp))
-    atomic_write_text(where / "result.json", json.dumps(res, indent=1))
+    R.write(Path(out) if out else folder(base), res, {f"it{r['iterations']}": kept[:R.KEEP].numpy()}, T.model)
     return res

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import convnets
 from .data import sha256
-from .files import atomic_path, atomic_write_text
+from .files import atomic_path, atomic_write_text, save_tensors
 from .models import GAN
 from .nets import Noise, paper_G, tfd_G
 
@@ -41,12 +41,9 @@ def export(trainer, name, shipped=True, **info):
     """Write the trainer's G (a GAN) or its whole model (a classifier) as ``name``.safetensors
     + ``name``.json; returns the json path.  ``shipped``: held to :data:`MAX_MB`, the size a
     shipped model may take (False for a run's own record, such as its best-G)."""
-    from safetensors.torch import save_file
     meta, tensors = _paths(name)
     net = trainer.G if hasattr(trainer.model, "G") else trainer.model
-    state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
-    with atomic_path(tensors) as tmp:
-        save_file(state, str(tmp))
+    save_tensors(net.state_dict(), tensors)
     if shipped:
         try:
             _shippable(tensors)
