@@ -41,12 +41,12 @@ def cmd_rejection(a):
     from . import rejection as J
     for s in seeds(a.seeds):
         base = Path(a.runs) / f"seed{s}"
-        if (J.folder(base) / "result.json").exists():
+        if (J.folder(base, a.fourier) / "result.json").exists():
             continue
         if not (base / "model.safetensors").exists():
             sys.exit(f"{base} has no kept weights (model.safetensors): run it with "
                      "python -m ganbook mixtures ... --keep-weights first")
-        r = J.run(base, steps=a.steps, checks=a.checks)
+        r = J.run(base, steps=a.steps, checks=a.checks, fourier=a.fourier, lr_D=a.lr_D, m=a.m)
         for c in r["rejection_checks"]:
             print(f"seed {s}, D refined {c['refine_steps']:,} steps: {c['modes']} modes, "
                   f"{100 * c['high_quality']:.1f} % high quality, {100 * c['acceptance']:.1f} % kept")
@@ -78,4 +78,8 @@ def add_sweeps(sub):
     rj.add_argument("--seeds", default="0-4")
     rj.add_argument("--steps", type=int, default=5000, help="updates of D alone against the frozen G")
     rj.add_argument("--checks", type=int, default=5, help="measures while refining (and before)")
+    rj.add_argument("--fourier", type=float, default=None,
+                    help="train a fresh D with Fourier features of this scale instead (e.g. 1)")
+    rj.add_argument("--lr-D", type=float, default=1e-3, help="with --fourier: the fresh D's rate")
+    rj.add_argument("--m", type=int, default=500, help="with --fourier: the fresh D's minibatch")
     rj.set_defaults(fn=cmd_rejection)

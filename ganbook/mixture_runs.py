@@ -154,9 +154,12 @@ def summary(out="runs/mixtures"):
                       "min_high_quality": 100 * min(f["high_quality"] for f in fin),
                       "iterations": sorted({r["iterations"] for r in rs}),
                       "minutes": float(np.mean([r["train_minutes"] for r in rs]))}
-    order = list(M.VARIANTS)
-    return dict(sorted(table.items(), key=lambda kv: (kv[0][0] != "ring", order.index(kv[0][1])
-                                                      if kv[0][1] in order else len(order))))
+    order = list(M.VARIANTS)          # a row '<variant>+<filter>' (rejection) after its variant's
+
+    def place(key):
+        base = key[1].split("+")[0]
+        return key[0] != "ring", order.index(base) if base in order else len(order), key[1] != base, key[1]
+    return dict(sorted(table.items(), key=lambda kv: place(kv[0])))
 
 
 def table(summary_, anchors=True):

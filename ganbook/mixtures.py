@@ -26,7 +26,7 @@ import math
 import torch
 from torch import nn
 
-from .nets import Maxout
+from .nets import FourierFeatures, Maxout
 
 MIXTURES = {"ring": dict(k=8, sigma=0.01), "grid": dict(k=25, sigma=0.05)}
 
@@ -154,12 +154,17 @@ class MinibatchStd(nn.Module):
 class D_2d(nn.Module):
     """Maxout D for points in R^``d_x``, returning a logit.  ``pack`` > 1 (PacGAN): D sees
     the concatenation of ``pack`` samples, all real or all from G, and gives one logit per
-    pack; ``minibatch_std``: the feature of :class:`MinibatchStd` before the last layer."""
+    pack; ``minibatch_std``: the feature of :class:`MinibatchStd` before the last layer;
+    ``fourier`` > 0: the input first through :class:`~ganbook.nets.FourierFeatures` of that
+    scale (64 frequencies), so D can resolve the modes' 3 sigma."""
 
-    def __init__(self, d_x=2, hidden=200, layers=3, pieces=5, pack=1, minibatch_std=False):
+    def __init__(self, d_x=2, hidden=200, layers=3, pieces=5, pack=1, minibatch_std=False, fourier=0.0):
         super().__init__()
         self.pack, self.d_x = pack, d_x
         mods, d = [], d_x * pack
+        if fourier:
+            mods.append(FourierFeatures(d, 64, fourier))
+            d = mods[0].d_out
         for _ in range(layers):
             mods.append(Maxout(d, hidden, pieces))
             d = hidden
@@ -202,12 +207,12 @@ VARIANTS = {
 
 
 def build(mixture="ring", variant="gan", seed=0, hidden_G=400, hidden_D=200, d_z=None,
-          layers_G=4, layers_D=3, prior=None, norm=None, pack=None, **recipe):
+          layers_G=4, layers_D=3, prior=None, norm=None, pack=None, fourier=None, **recipe):
     """A Trainer of the one loop for ``variant`` on ``mixture`` (a name of MIXTURES, or a
     :class:`Mixture`, e.g. one of points a reader drew).  ``layers_G``/``layers_D``, ``d_z``
     and ``prior`` (of :class:`~ganbook.nets.Noise`) and G's ``norm`` (of :data:`NORMS`) --
     each by default the variant's, else 2, 'normal' and 'batch' -- and ``pack`` (overrides
-    the variant's) size the nets;
+    the variant's) and D's ``fourier`` scale (of :class:`D_2d`) size the nets;
     ``recipe`` overrides fields of :data:`RECIPE`."""
     from .models import GAN
     from .nets import Noise
@@ -223,12 +228,13 @@ def build(mixture="ring", variant="gan", seed=0, hidden_G=400, hidden_D=200, d_z
     r = Recipe(**{**RECIPE, **kw, **recipe, "seed": seed})
     torch.manual_seed(seed)
     model = GAN(G_2d(d_z, hidden_G, layers_G, norm),
-                D_2d(hidden=hidden_D, layers=layers_D, pack=pack or variant_pack, minibatch_std=mbstd),
+                D_2d(hidden=hidden_D, layers=layers_D, pack=pack or variant_pack, minibatch_std=mbstd,
+                     fourier=fourier or 0.0),
                 Noise(d_z, prior))
     spec = {"dataset": f"mixture-{mix.name}", "variant": variant, "hidden_G": hidden_G,
             "hidden_D": hidden_D, "d_z": d_z}
     more = dict(layers_G=(layers_G, 4), layers_D=(layers_D, 3), prior=(prior, "normal"),
-                norm=(norm, "batch"), pack=(pack, None))
+                norm=(norm, "batch"), pack=(pack, None), fourier=(fourier, None))
     spec.update({k: v for k, (v, default) in more.items() if v != default})   # old specs stay
     return Trainer(Run(model, mix, r, spec=spec))
 

@@ -52,6 +52,25 @@ class Maxout(nn.Module):
         return self.linear(x).view(x.shape[0], self.units, self.pieces).amax(-1)
 
 
+class FourierFeatures(nn.Module):
+    """Random Fourier features (Tancik et al. 2020), an input layer for nets on low-dimensional
+    x that must resolve fine detail (an MLP of x alone learns smooth functions first):
+
+        phi(x) = [x, sin(2 pi B^T x), cos(2 pi B^T x)],   B in R^{d x n}, B_ij ~ N(0, scale^2),
+
+    B drawn once from seed 0 (the same for every run, and saved with the net); a feature of
+    frequency |B_j| varies over 1 / |B_j| units of x.  Output size d + 2n."""
+
+    def __init__(self, d, n=64, scale=1.0):
+        super().__init__()
+        self.d_out = d + 2 * n
+        self.register_buffer("B", scale * torch.randn(d, n, generator=torch.Generator().manual_seed(0)))
+
+    def forward(self, x):
+        a = 2 * math.pi * x @ self.B
+        return torch.cat([x, a.sin(), a.cos()], 1)
+
+
 class MLP(nn.Module):
     """A plain MLP; ``out`` = 'sigmoid' | 'linear'.  Used for the paper's G and toy nets."""
 

@@ -20,6 +20,10 @@ inner loop run long (``Trainer.train_D``), the construction of Proposition 1.  A
 a_max is the largest a over a reference draw of G; a later draw above it is always kept.
 (DRS also shifts the acceptance by a gamma to keep more; we keep the exact rule.)
 
+The trained D may lack the resolution to tell a sample just outside a mode from one on it;
+:func:`fresh_D` replaces it by a new D whose input goes through random Fourier features
+(``ganbook.nets.FourierFeatures``), trained from scratch against the frozen G the same way.
+
     python -m ganbook rejection runs/mixtures/grid/gan --steps 5000
 """
 import json
@@ -44,6 +48,23 @@ def refine_D(trainer, steps):
     trainer.D.train()
     with eval_mode(trainer.G):
         return trainer.train_D(steps)
+
+
+def fresh_D(trainer, fourier=1.0, lr_D=1e-3, m=500, seed=0):
+    """Replace the trainer's D by a new maxout D of the run's size whose input goes first
+    through Fourier features of scale ``fourier`` (``mixtures.D_2d``), to be trained by
+    :func:`refine_D` at the constant rate ``lr_D`` on minibatches of ``m``; the run's spec
+    and recipe say so (a fresh D needs a larger rate than the end of a falling schedule)."""
+    from dataclasses import replace
+    from . import mixtures as M
+    spec = trainer.run.spec
+    torch.manual_seed(seed)
+    trainer.model.D = M.D_2d(hidden=spec["hidden_D"], layers=spec.get("layers_D", 3), fourier=fourier)
+    trainer.run.spec = {**spec, "fourier": fourier}
+    trainer.run.recipe = replace(trainer.recipe, lr_D=lr_D, m=m, lr_decay=1.0)
+    trainer.updates = 0
+    trainer._build()
+    return trainer
 
 
 @torch.no_grad()
@@ -71,35 +92,41 @@ def sample(model, n, generator=None, reference=10000, chunk=10000, max_draws=5_0
     return torch.cat(kept)[:n], {"acceptance": got / drawn, "drawn": drawn, "a_max": float(a_max)}
 
 
-def folder(base):
+def folder(base, fourier=None):
     """Where the rejection row of the run folder ``base`` (.../<variant>/seedS) goes:
-    .../<variant>+rejection/seedS."""
+    .../<variant>+rejection/seedS, or <variant>+fourier_rejection with a fresh D."""
     base = Path(base)
-    return base.parent.parent / f"{base.parent.name}+rejection" / base.name
+    return base.parent.parent / f"{base.parent.name}+{'fourier_' if fourier else ''}rejection" / base.name
 
 
-def run(base, steps=5000, checks=5, out=None, n=2500, seed=0):
+def run(base, steps=5000, checks=5, out=None, n=2500, seed=0, fourier=None, lr_D=1e-3, m=500):
     """The row '<variant>+rejection' of the finished run at ``base`` (a run folder of
     :mod:`ganbook.mixture_runs` with kept weights): D refined ``steps`` updates, measured
     (n kept samples) before refining and ``checks`` times while refining; writes result.json,
     samples.npz and model.safetensors (G as trained, D refined) to ``out`` (default:
-    :func:`folder`)."""
+    :func:`folder`).  With ``fourier`` (a scale): the row '<variant>+fourier_rejection', D
+    replaced by :func:`fresh_D` (``lr_D``, ``m``) before it is trained."""
     from . import mixture_runs as R
     base = Path(base)
     T = R.load_model(base)
     r = json.loads((base / "result.json").read_text())
+    refine = {"D": "as trained", **{k: T.recipe.to_dict()[k] for k in ("lr_D", "lr_decay", "lr_min", "m")}}
+    if fourier:
+        fresh_D(T, fourier, lr_D, m, seed=r["seed"])
+        refine = {"D": "fresh", "fourier": fourier, "lr_D": lr_D, "m": m}
     t0, rows, kept = time.perf_counter(), [], None
     for s in [0] + [round(steps * (i + 1) / checks) for i in range(checks)]:
         if s:
             refine_D(T, s - rows[-1]["refine_steps"])
         kept, st = sample(T.model, n, torch.Generator().manual_seed(seed))
         rows.append({"refine_steps": s, **R.as_json(T.run.p_data.measures(kept)), **st})
-    res = {**{k: r[k] for k in ("mixture", "seed", "iterations", "n_measure", "spec", "recipe")},
-           "variant": f"{r['variant']}+rejection", "base": str(base), "refine_steps": steps,
+    res = {**{k: r[k] for k in ("mixture", "seed", "iterations", "n_measure", "recipe")},
+           "spec": T.run.spec, "variant": folder(base, fourier).parent.name, "base": str(base),
+           "refine_steps": steps, "refine": refine,
            "train_minutes": r["train_minutes"] + (time.perf_counter() - t0) / 60,
            "final": {"iteration": r["iterations"], **{k: rows[-1][k] for k in ("modes", "high_quality",
                                                                                 "reverse_kl")}},
            "rejection_checks": rows}
     res["checks"] = [res["final"]]
-    R.write(Path(out) if out else folder(base), res, {f"it{r['iterations']}": kept[:R.KEEP].numpy()}, T.model)
+    R.write(Path(out) if out else folder(base, fourier), res, {f"it{r['iterations']}": kept[:R.KEEP].numpy()}, T.model)
     return res

@@ -49,6 +49,17 @@ def test_summary_is_mean_and_standard_error_over_seeds(tmp_path):
     assert "| ring | GAN (PacGAN's Table 1) | | 10 (cited) | 6.3 ± 0.5 | 98.2 |" in text
 
 
+def test_summary_puts_a_filtered_row_after_its_variant(tmp_path):
+    base = json.loads(json.dumps({"mixture": "grid", "iterations": 10, "train_minutes": 1.0,
+                                  "final": {"modes": 25, "high_quality": 0.9, "reverse_kl": 0.0}}))
+    for v in ("saturating", "gan+rejection", "gan", "gan+fourier_rejection", "clustered_z", "zz"):
+        f = tmp_path / "grid" / v / "seed0"
+        f.mkdir(parents=True)
+        (f / "result.json").write_text(json.dumps({**base, "variant": v}))
+    assert [v for _, v in R.summary(tmp_path)] == [
+        "gan", "gan+fourier_rejection", "gan+rejection", "saturating", "clustered_z", "zz"]
+
+
 def test_cli_refuses_unknown_names(capsys):
     with pytest.raises(SystemExit, match="unknown"):
         main(["mixtures", "spiral", "--variants", "gan"])

@@ -103,6 +103,18 @@ def test_the_clustered_variant_draws_z_from_separated_clusters(one_thread):
         t.noise.quantile(torch.tensor([0.5]))
 
 
+def test_a_fourier_D_sees_its_input_through_fixed_frequencies(one_thread):
+    from ganbook.nets import FourierFeatures
+    t = M.build("grid", "gan", seed=0, hidden_G=8, hidden_D=8, fourier=1.0)
+    first = t.D.net[0]
+    assert isinstance(first, FourierFeatures) and t.D.net[1].linear.in_features == 2 + 128
+    assert t.run.spec["fourier"] == 1.0 and "fourier" not in M.build("grid", "gan", hidden_G=8, hidden_D=8).run.spec
+    x = torch.randn(6, 2)
+    assert torch.allclose(t.D(x), t.D.net[1:](first(x)))
+    t.train(iterations=3, progress=False, checkpoint=False)     # trains through the one loop
+    assert t.iteration == 3
+
+
 def test_the_benchmark_trains_at_the_stated_rates():
     """RECIPE's Adam 1e-4 is what D and G get (a bare 'lr' would set neither: Recipe's lr_D
     and lr_G, the paper's SGD 0.1, would win), constant over the run."""

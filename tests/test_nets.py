@@ -72,3 +72,17 @@ def test_he_init_gives_a_z_dependent_start_and_paper_init_does_not():
     assert spread["paper"] < 0.02 < 0.05 < spread["he"]
     with pytest.raises(ValueError, match="unknown init"):
         nets.paper_G(init="xavier")
+
+
+def test_fourier_features_are_x_then_sines_and_cosines_of_fixed_frequencies():
+    f = nets.FourierFeatures(2, n=3, scale=2.0)
+    x = torch.tensor([[0.25, -1.0], [0.0, 0.0]])
+    a = 2 * math.pi * x @ f.B
+    assert f.d_out == 8 and f(x).shape == (2, 8)
+    assert torch.allclose(f(x), torch.cat([x, a.sin(), a.cos()], 1))
+    assert torch.equal(f(x)[1], torch.tensor([0.0, 0.0, 0, 0, 0, 1, 1, 1]))   # phi(0)
+    # B ~ N(0, scale^2) drawn once from seed 0: the same for every net, scaled by ``scale``
+    assert torch.allclose(nets.FourierFeatures(2, n=3, scale=1.0).B * 2, f.B)
+    assert "B" in f.state_dict()                  # saved with the net that holds it
+    wide = nets.FourierFeatures(2, n=4000, scale=0.5).B
+    assert float(wide.std()) == pytest.approx(0.5, rel=0.05)

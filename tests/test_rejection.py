@@ -84,3 +84,37 @@ def test_cli_refines_each_seed_and_asks_for_kept_weights(tmp_path, capsys):
     assert "seed 0, D refined 10 steps:" in said and "| grid | gan+rejection | 20 | 1 |" in said
     with pytest.raises(SystemExit, match="seed1 has no kept weights.*--keep-weights"):
         main(["rejection", str(tmp_path / "grid/gan"), "--seeds", "0-1", "--steps", "10"])
+    main(["rejection", str(tmp_path / "grid/gan"), "--seeds", "0", "--steps", "10", "--checks", "1",
+          "--fourier", "1", "--lr-D", "2e-3", "--m", "100"])
+    assert "| grid | gan+fourier_rejection | 20 | 1 |" in capsys.readouterr().out
+    r = json.loads((tmp_path / "grid/gan+fourier_rejection/seed0/result.json").read_text())
+    assert r["refine"] == {"D": "fresh", "fourier": 1.0, "lr_D": 2e-3, "m": 100}
+
+
+def test_a_fresh_fourier_D_makes_its_own_row_and_leaves_G_alone(tmp_path):
+    from ganbook.nets import FourierFeatures
+    R.run("grid", "gan", 2, 30, out=tmp_path, n=300, keep_weights=True, hidden_G=16, hidden_D=16)
+    base = tmp_path / "grid/gan/seed2"
+    before = R.load_model(base).model.state_dict()
+    res = J.run(base, steps=20, checks=2, n=300, fourier=1.0, lr_D=2e-3, m=200)
+    f = tmp_path / "grid/gan+fourier_rejection/seed2"
+    assert J.folder(base, 1.0) == f and res["variant"] == "gan+fourier_rejection"
+    assert res["refine"] == {"D": "fresh", "fourier": 1.0, "lr_D": 2e-3, "m": 200}
+    assert res["spec"]["fourier"] == 1.0 and res["recipe"] == json.loads((base / "result.json").read_text())["recipe"]
+    T = R.load_model(f)                           # the row's nets come back from its spec
+    assert isinstance(T.D.net[0], FourierFeatures)
+    after = T.model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("G."))
+    assert not (tmp_path / "grid/gan+rejection").exists()
+    # the trained D's row records how it was refined
+    plain = J.run(base, steps=10, checks=1, n=300)
+    assert plain["refine"]["D"] == "as trained" and "fourier" not in plain["spec"]
+
+
+def test_a_fresh_D_is_trained_at_its_own_rate_and_minibatch(tmp_path):
+    R.run("grid", "gan", 0, 20, out=tmp_path, n=300, keep_weights=True, hidden_G=16, hidden_D=16)
+    T = J.fresh_D(R.load_model(tmp_path / "grid/gan/seed0"), fourier=0.5, lr_D=3e-3, m=40, seed=1)
+    assert T.recipe.lr_D == 3e-3 and T.recipe.m == 40 and T.recipe.lr_decay == 1.0 and T.updates == 0
+    assert T.opt["D"].param_groups[0]["params"][0] is next(T.D.parameters())
+    J.refine_D(T, 5)
+    assert T.updates == 5 and T.opt["D"].param_groups[0]["lr"] == 3e-3
