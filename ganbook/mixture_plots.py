@@ -111,3 +111,34 @@ def plot_quality(run_folders, titles=None):
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, markerscale=3)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
+
+
+def plot_D_zoom(run_folders, mode=12, half=0.5, res=160, n=3000, titles=None):
+    """What each run's D sees near one mode: its logit a(x) = log D(x) / (1 - D(x)) as a heat
+    map over a square of side 2 ``half`` around mode ``mode`` (12 is the grid's centre), with n
+    fresh samples of G (z seeded) and the 3 sigma circle of the high-quality test.  The runs
+    must have kept their nets (model.safetensors)."""
+    import matplotlib.pyplot as plt
+    import torch
+    from .mixture_runs import load_model
+    from .rejection import logits
+    fig, axes = plt.subplots(1, len(run_folders), figsize=(3.6 * len(run_folders), 3.6), squeeze=False)
+    for i, (ax, folder_) in enumerate(zip(axes[0], run_folders)):
+        T = load_model(folder_)
+        mu, sigma = T.run.p_data.means[mode], T.run.p_data.sigma
+        c = torch.linspace(-half, half, res)
+        xy = torch.stack([c.repeat(res), c.repeat_interleave(res)], 1) + mu
+        a = logits(T.D, xy).reshape(res, res).numpy()
+        s = T.model.sample(n, torch.Generator().manual_seed(0)).numpy()
+        box = [float(mu[0]) - half, float(mu[0]) + half, float(mu[1]) - half, float(mu[1]) + half]
+        im = ax.imshow(a, origin="lower", extent=box, cmap="RdBu", vmin=-np.abs(a).max(), vmax=np.abs(a).max())
+        ax.scatter(s[:, 0], s[:, 1], s=1, color="k", alpha=0.3, label=f"samples of G ({n:,} drawn)")
+        ax.add_patch(plt.Circle(mu.tolist(), 3 * sigma, fill=False, color="C1", lw=1.5, label="3 sigma of the mode"))
+        ax.set(xlim=box[:2], ylim=box[2:], aspect="equal", xlabel="x1")
+        ax.set_title(titles[i] if titles else f"{Path(folder_).parent.name} seed {Path(folder_).name[4:]}",
+                     fontsize=8)
+        fig.colorbar(im, ax=ax, shrink=0.8).set_label("D's logit a(x)", fontsize=8)
+    axes[0, 0].set_ylabel("x2")
+    axes[0, 0].legend(fontsize=7, loc="lower left", markerscale=5)
+    fig.tight_layout()
+    return fig

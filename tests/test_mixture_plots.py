@@ -67,3 +67,27 @@ def test_plot_quality_splits_the_kept_samples_by_the_high_quality_test(tmp_path)
     assert np.allclose(good, s[near < 0.15]) and np.allclose(off, s[near >= 0.15])
     assert ax.get_title().startswith("plain, it. 20\n")
     assert f"{100 * (near < 0.15).mean():.0f} % of 500 kept samples" in ax.get_title()
+
+
+def test_plot_D_zoom_maps_D_s_logit_around_the_mode(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    from ganbook.rejection import logits
+    R.run("grid", "gan", 0, 20, out=tmp_path, n=200, keep_weights=True, **SMALL)
+    run = tmp_path / "grid" / "gan" / "seed0"
+    fig = P.plot_D_zoom([run], mode=6, half=0.4, res=20, n=300)
+    ax = fig.axes[0]
+    img = ax.get_images()[0]
+    mu = M.Mixture("grid").means[6]
+    m0, m1 = float(mu[0]), float(mu[1])
+    assert list(img.get_extent()) == pytest.approx([m0 - 0.4, m0 + 0.4, m1 - 0.4, m1 + 0.4])
+    T = R.load_model(run)
+    c = torch.linspace(-0.4, 0.4, 20)
+    corner = logits(T.D, torch.stack([c[[0, -1]], c[[0, 0]]], 1) + mu)    # row 0: the bottom
+    a = np.asarray(img.get_array())
+    assert a.shape == (20, 20) and a[0, 0] == pytest.approx(float(corner[0]), abs=1e-5)
+    assert a[0, -1] == pytest.approx(float(corner[1]), abs=1e-5)
+    assert len(ax.collections[0].get_offsets()) == 300 and ax.get_title() == "gan seed 0"
+    with pytest.raises(FileNotFoundError, match="--keep-weights"):
+        R.run("grid", "gan", 1, 20, out=tmp_path, n=200, **SMALL)
+        P.plot_D_zoom([tmp_path / "grid" / "gan" / "seed1"])
