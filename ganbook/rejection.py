@@ -76,6 +76,18 @@ def logits(D, x, batch=10000):
 
 
 @torch.no_grad()
+def contrast(D, means, r, directions=16):
+    """How sharply D's logit falls off a mode: the mean over the modes mu_i of
+    a(mu_i) - a(mu_i + r u), u over ``directions`` unit vectors -- the log of the factor by
+    which rejection keeps a draw on a mode rather than one r away (e^contrast)."""
+    means = torch.as_tensor(means, dtype=torch.float32)
+    t = 2 * torch.pi * torch.arange(directions) / directions
+    u = torch.stack([t.cos(), t.sin()], 1)
+    off = logits(D, (means[:, None] + r * u).reshape(-1, 2)).reshape(len(means), directions)
+    return float((logits(D, means)[:, None] - off).mean())
+
+
+@torch.no_grad()
 def sample(model, n, generator=None, reference=10000, chunk=10000, max_draws=5_000_000):
     """n draws of G kept with probability exp(a(x) - a_max) (see the module doc), a_max the
     largest logit over ``reference`` draws; returns (samples, {'acceptance', 'drawn', 'a_max'})."""

@@ -118,3 +118,11 @@ def test_a_fresh_D_is_trained_at_its_own_rate_and_minibatch(tmp_path):
     assert T.opt["D"].param_groups[0]["params"][0] is next(T.D.parameters())
     J.refine_D(T, 5)
     assert T.updates == 5 and T.opt["D"].param_groups[0]["lr"] == 3e-3
+
+
+def test_contrast_is_the_logit_s_fall_from_a_mode_to_r_away():
+    D = Logit(lambda x: -(x ** 2).sum(1, keepdim=True) * 8)     # a = -8 |x|^2, one mode at 0
+    assert J.contrast(D, [[0.0, 0.0]], 0.5) == pytest.approx(2.0, rel=1e-5)
+    shifted = Logit(lambda x: -((x - torch.tensor([3.0, 0.0])) ** 2).sum(1, keepdim=True))
+    # two modes: at (3, 0) the fall is r^2; at (0, 0), a = -9 at the centre and -(9 + r^2) on average
+    assert J.contrast(shifted, [[3.0, 0.0], [0.0, 0.0]], 1.0, directions=64) == pytest.approx(1.0, rel=1e-5)
