@@ -46,7 +46,8 @@ def cmd_rejection(a):
         if not (base / "model.safetensors").exists():
             sys.exit(f"{base} has no kept weights (model.safetensors): run it with "
                      "python -m ganbook mixtures ... --keep-weights first")
-        r = J.run(base, steps=a.steps, checks=a.checks, fourier=a.fourier, lr_D=a.lr_D, m=a.m)
+        r = J.run(base, steps=a.steps, checks=a.checks, fourier=a.fourier, lr_D=a.lr_D, m=a.m,
+                  ceiling=a.ceiling)
         for c in r["rejection_checks"]:
             print(f"seed {s}, D refined {c['refine_steps']:,} steps: {c['modes']} modes, "
                   f"{100 * c['high_quality']:.1f} % high quality, {100 * c['acceptance']:.1f} % kept")
@@ -82,4 +83,6 @@ def add_sweeps(sub):
                     help="train a fresh D with Fourier features of this scale instead (e.g. 1)")
     rj.add_argument("--lr-D", type=float, default=1e-3, help="with --fourier: the fresh D's rate")
     rj.add_argument("--m", type=int, default=500, help="with --fourier: the fresh D's minibatch")
+    rj.add_argument("--ceiling", type=float, default=1.0,
+                    help="a_max as this quantile of the reference logits (1: their largest, the exact rule)")
     rj.set_defaults(fn=cmd_rejection)

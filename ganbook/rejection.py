@@ -88,10 +88,13 @@ def contrast(D, means, r, directions=16):
 
 
 @torch.no_grad()
-def sample(model, n, generator=None, reference=10000, chunk=10000, max_draws=5_000_000):
-    """n draws of G kept with probability exp(a(x) - a_max) (see the module doc), a_max the
-    largest logit over ``reference`` draws; returns (samples, {'acceptance', 'drawn', 'a_max'})."""
-    a_max = logits(model.D, model.sample(reference, generator)).max()
+def sample(model, n, generator=None, reference=10000, chunk=10000, max_draws=5_000_000, ceiling=1.0):
+    """n draws of G kept with probability min(1, exp(a(x) - a_max)) (see the module doc),
+    a_max the ``ceiling`` quantile of the logits of ``reference`` draws: 1 (their largest) is
+    the exact rule; below 1, the draws of the highest p_data / p_g are all kept but not
+    enough of them, for far fewer draws (DRS's shift gamma does the same); returns
+    (samples, {'acceptance', 'drawn', 'a_max'})."""
+    a_max = torch.quantile(logits(model.D, model.sample(reference, generator)), ceiling)
     kept, got, drawn = [], 0, 0
     while got < n:
         if drawn >= max_draws:
@@ -111,13 +114,14 @@ def folder(base, fourier=None):
     return base.parent.parent / f"{base.parent.name}+{'fourier_' if fourier else ''}rejection" / base.name
 
 
-def run(base, steps=5000, checks=5, out=None, n=2500, seed=0, fourier=None, lr_D=1e-3, m=500):
+def run(base, steps=5000, checks=5, out=None, n=2500, seed=0, fourier=None, lr_D=1e-3, m=500, ceiling=1.0):
     """The row '<variant>+rejection' of the finished run at ``base`` (a run folder of
     :mod:`ganbook.mixture_runs` with kept weights): D refined ``steps`` updates, measured
     (n kept samples) before refining and ``checks`` times while refining; writes result.json,
     samples.npz and model.safetensors (G as trained, D refined) to ``out`` (default:
     :func:`folder`).  With ``fourier`` (a scale): the row '<variant>+fourier_rejection', D
-    replaced by :func:`fresh_D` (``lr_D``, ``m``) before it is trained."""
+    replaced by :func:`fresh_D` (``lr_D``, ``m``) before it is trained.  ``ceiling``: of
+    :func:`sample` (1, the exact rule, unless given; recorded when not 1)."""
     from . import mixture_runs as R
     base = Path(base)
     T = R.load_model(base)
@@ -126,11 +130,13 @@ def run(base, steps=5000, checks=5, out=None, n=2500, seed=0, fourier=None, lr_D
     if fourier:
         fresh_D(T, fourier, lr_D, m, seed=r["seed"])
         refine = {"D": "fresh", "fourier": fourier, "lr_D": lr_D, "m": m}
+    if ceiling != 1.0:
+        refine["ceiling"] = ceiling
     t0, rows, kept = time.perf_counter(), [], None
     for s in [0] + [round(steps * (i + 1) / checks) for i in range(checks)]:
         if s:
             refine_D(T, s - rows[-1]["refine_steps"])
-        kept, st = sample(T.model, n, torch.Generator().manual_seed(seed))
+        kept, st = sample(T.model, n, torch.Generator().manual_seed(seed), ceiling=ceiling)
         rows.append({"refine_steps": s, **R.as_json(T.run.p_data.measures(kept)), **st})
     res = {**{k: r[k] for k in ("mixture", "seed", "iterations", "n_measure", "recipe")},
            "spec": T.run.spec, "variant": folder(base, fourier).parent.name, "base": str(base),

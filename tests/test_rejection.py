@@ -85,10 +85,10 @@ def test_cli_refines_each_seed_and_asks_for_kept_weights(tmp_path, capsys):
     with pytest.raises(SystemExit, match="seed1 has no kept weights.*--keep-weights"):
         main(["rejection", str(tmp_path / "grid/gan"), "--seeds", "0-1", "--steps", "10"])
     main(["rejection", str(tmp_path / "grid/gan"), "--seeds", "0", "--steps", "10", "--checks", "1",
-          "--fourier", "1", "--lr-D", "2e-3", "--m", "100"])
+          "--fourier", "1", "--lr-D", "2e-3", "--m", "100", "--ceiling", "0.99"])
     assert "| grid | gan+fourier_rejection | 20 | 1 |" in capsys.readouterr().out
     r = json.loads((tmp_path / "grid/gan+fourier_rejection/seed0/result.json").read_text())
-    assert r["refine"] == {"D": "fresh", "fourier": 1.0, "lr_D": 2e-3, "m": 100}
+    assert r["refine"] == {"D": "fresh", "fourier": 1.0, "lr_D": 2e-3, "m": 100, "ceiling": 0.99}
 
 
 def test_a_fresh_fourier_D_makes_its_own_row_and_leaves_G_alone(tmp_path):
@@ -126,3 +126,13 @@ def test_contrast_is_the_logit_s_fall_from_a_mode_to_r_away():
     shifted = Logit(lambda x: -((x - torch.tensor([3.0, 0.0])) ** 2).sum(1, keepdim=True))
     # two modes: at (3, 0) the fall is r^2; at (0, 0), a = -9 at the centre and -(9 + r^2) on average
     assert J.contrast(shifted, [[3.0, 0.0], [0.0, 0.0]], 1.0, directions=64) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_a_ceiling_below_one_keeps_every_draw_above_that_quantile():
+    # a = x - 1/2, x ~ N(0, 1); ceiling 0.5: a_max = the median of a = -1/2, so a draw is kept
+    # with probability min(1, e^x): acceptance = P(x > 0) + E[e^x; x < 0] = 1/2 + e^{1/2} Phi(-1)
+    x, st = J.sample(Known(), 20000, torch.Generator().manual_seed(1), reference=20000, ceiling=0.5)
+    assert st["a_max"] == pytest.approx(-0.5, abs=0.03)
+    phi = 0.5 * math.erfc(1 / math.sqrt(2))
+    assert st["acceptance"] == pytest.approx(0.5 + math.exp(0.5) * phi, abs=0.01)
+    assert float((x > 0).float().mean()) == pytest.approx(0.5 / st["acceptance"], abs=0.02)
