@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from . import mixtures as M
+from .data import sha256
 from .files import atomic_path, atomic_write_text, save_tensors
 
 CHECKS = 10          # measures (and kept samples, for the pictures) this many times per run
@@ -83,13 +84,14 @@ def as_json(measures):
 
 def write(where, res, kept, model=None):
     """A run folder: samples.npz (``kept``, arrays by check), the model's tensors
-    (model.safetensors) if a model is given, then result.json -- each written atomically,
-    the result last, so a folder with a result is whole."""
+    (model.safetensors, and its SHA256 in model.sha256) if a model is given, then result.json
+    -- each written atomically, the result last, so a folder with a result is whole."""
     with atomic_path(Path(where) / "samples.npz") as tmp:
         with open(tmp, "wb") as f:
             np.savez_compressed(f, **kept)
     if model is not None:
         save_tensors(model.state_dict(), Path(where) / "model.safetensors")
+        atomic_write_text(Path(where) / "model.sha256", sha256(Path(where) / "model.safetensors") + "\n")
     atomic_write_text(Path(where) / "result.json", json.dumps(res, indent=1))
 
 
@@ -103,6 +105,14 @@ def load_model(run_folder):
     if not tensors.exists():
         raise FileNotFoundError(f"{run_folder} has no model.safetensors: its run kept no weights; "
                                 "train it again with --keep-weights")
+    sums = Path(run_folder) / "model.sha256"
+    if not sums.exists():
+        raise FileNotFoundError(f"{run_folder} has model.safetensors but no model.sha256 to check it "
+                                "against: restore both from the repository, or train the run again")
+    digest, want = sha256(tensors), sums.read_text().strip()
+    if digest != want:
+        raise ValueError(f"{tensors}: SHA256 {digest[:16]}... does not match model.sha256 "
+                         f"({want[:16]}...): the file is damaged or was changed; restore it from the repository")
     spec = {k: v for k, v in r["spec"].items() if k not in ("dataset", "variant")}
     T = M.build(r["mixture"], r["spec"]["variant"], seed=r["seed"], **spec)
     T.run.recipe = Recipe.from_dict(r["recipe"])

@@ -2,6 +2,7 @@
 pictures), finished runs are skipped, and the table is mean ± standard error over seeds."""
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import torch
 from ganbook import mixture_runs as R
 from ganbook import mixtures as M
 from ganbook.cli import main
+from ganbook.data import sha256
 
 SMALL = dict(hidden_G=16, hidden_D=16)
 
@@ -130,6 +132,23 @@ def test_load_model_gives_back_the_final_nets(tmp_path):
     R.run("ring", "gan", 2, 20, out=tmp_path, n=300, **SMALL)
     with pytest.raises(FileNotFoundError, match="--keep-weights"):
         R.load_model(tmp_path / "ring/gan/seed2")
+    f = tmp_path / "ring/gan/seed1"
+    assert (f / "model.sha256").read_text().strip() == sha256(f / "model.safetensors")
+    data = bytearray((f / "model.safetensors").read_bytes())
+    data[-1] ^= 1                                   # one bit of the last tensor flipped
+    (f / "model.safetensors").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="does not match model.sha256.*restore it"):
+        R.load_model(f)
+    (f / "model.sha256").unlink()
+    with pytest.raises(FileNotFoundError, match="no model.sha256"):
+        R.load_model(f)
+
+
+def test_every_shipped_run_s_nets_match_their_checksum():
+    shipped = sorted((Path(__file__).parent.parent / "runs").glob("mixtures/*/*/seed*/model.safetensors"))
+    assert len(shipped) >= 25                       # grid gan, gan+rejection, clustered_z, ... kept nets
+    for f in shipped:
+        assert sha256(f) == (f.parent / "model.sha256").read_text().strip(), f
 
 
 def test_minibatch_effect_is_nil_without_batch_norm_and_not_with_it(tmp_path):
