@@ -26,7 +26,8 @@ from .objectives import RECIPES
 
 # Flags that change the recipe or the model: a resumed run keeps its checkpoint's.
 RECIPE_FLAGS = ("k", "m", "lr", "lr_D", "lr_G", "update", "g_loss", "optimizer", "real_label",
-                "G_init", "noise", "bias_clip", "objective", "clip", "gp_lambda", "seed", "arch")
+                "G_init", "noise", "bias_clip", "objective", "clip", "gp_lambda", "seed", "arch",
+                "lr_decay", "G_ema")
 
 
 def cmd_train(a):
@@ -63,7 +64,7 @@ def cmd_train(a):
                 k=a.k, m=a.m, lr_D=lr_D, lr_G=lr_G, update=a.update, g_loss=a.g_loss,
                 optimizer=a.optimizer, real_label=a.real_label, G_init=a.G_init, noise=a.noise,
                 bias_clip=a.bias_clip, objective=a.objective, clip=a.clip,
-                gp_lambda=a.gp_lambda).items() if v is not None})
+                gp_lambda=a.gp_lambda, lr_decay=a.lr_decay, G_ema=a.G_ema).items() if v is not None})
             if a.model == "vae":
                 T = E.build(a.dataset, out=out, seed=a.seed or 0, device=a.device, model="vae",
                             **({"m": a.m} if a.m else {}))
@@ -193,6 +194,11 @@ def main(argv=None):
     t.add_argument("--lr", type=float, help="both learning rates")
     t.add_argument("--lr-D", dest="lr_D", type=float)
     t.add_argument("--lr-G", dest="lr_G", type=float)
+    t.add_argument("--lr-decay", dest="lr_decay", type=float,
+                   help="lr is divided by this after every update, down to 1e-6 (authors: 1.000004)")
+    t.add_argument("--G-ema", dest="G_ema", type=float,
+                   help="keep a running average of G's weights with this decay (e.g. 0.999), "
+                        "scored beside G every epoch and saved as best-G-avg; training is unchanged")
     t.add_argument("--update", choices=["simultaneous", "alternating"])
     t.add_argument("--objective", choices=["minimax", "least_squares", "wgan", "wgan_gp"],
                    help="wgan, wgan_gp: start from their papers' recipe (objectives.RECIPES)")

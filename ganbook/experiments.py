@@ -137,13 +137,21 @@ def samples(G, n, noise=None, seed=1234, batch=2000):
 
 def valid_parzen(n_samples=10000, n_valid=1000, every=1):
     """An on_epoch callback: mean Parzen log-likelihood of valid[:n_valid] at the best sigma."""
+    def score(model):
+        v = parzen_log_likelihood(valid_x, samples(model, n_samples), PAPER_SIGMAS).mean(1)
+        best = int(np.argmax(v))
+        return float(v[best]), PAPER_SIGMAS[best]
+
     def callback(trainer):
+        nonlocal valid_x
         if int(trainer.epoch) % every:
             return None
-        s = samples(trainer.model, n_samples)
-        v = parzen_log_likelihood(trainer.run.valid[:n_valid], s, PAPER_SIGMAS).mean(1)
-        best = int(np.argmax(v))
-        return {"valid_parzen": float(v[best]), "valid_sigma": PAPER_SIGMAS[best]}
+        valid_x = trainer.run.valid[:n_valid]
+        row = dict(zip(("valid_parzen", "valid_sigma"), score(trainer.model)))
+        if trainer.G_avg is not None:       # the running average of G, the same z and data
+            row |= dict(zip(("valid_parzen_avg", "valid_sigma_avg"), score(trainer.averaged_model())))
+        return row
+    valid_x = None
     return callback
 
 
@@ -173,14 +181,17 @@ def keep_best(t):
     from . import weights
     if t.out is None or not t.history or "valid_parzen" not in t.history[-1]:
         return None
-    v = [r["valid_parzen"] for r in t.history if "valid_parzen" in r]
-    if v[-1] >= max(v):
-        weights.export(t, Path(t.out) / BEST, shipped=False, valid_parzen=v[-1],
-                       valid_sigma=t.history[-1]["valid_sigma"])
+    for key, name, net in (("", BEST, None), ("_avg", BEST_AVG, t.G_avg)):
+        v = [r["valid_parzen" + key] for r in t.history if "valid_parzen" + key in r]
+        if v and "valid_parzen" + key in t.history[-1] and v[-1] >= max(v):
+            weights.export(t, Path(t.out) / name, shipped=False, net=net, valid_parzen=v[-1],
+                           valid_sigma=t.history[-1]["valid_sigma" + key],
+                           **({"G": "running average of G (recipe G_ema)"} if net is not None else {}))
     return None
 
 
 BEST = "best-G"   # in a run folder: G at the epoch of the best validation Parzen
+BEST_AVG = "best-G-avg"   # the running average of G (recipe G_ema) at its best epoch
 
 
 def load_generator(path):

@@ -40,6 +40,9 @@ class Recipe:
     betas: tuple = (0.5, 0.999)     # adam only
     seed: int = 0
     epoch_size: int = 0             # iterations per epoch when p_data is a sampler
+    G_ema: float = 0.0              # > 0: an average of G's weights kept beside G,
+                                    # w_avg <- G_ema w_avg + (1 - G_ema) w after every step
+                                    # (Yazici et al. 2019); it never feeds back into training
 
     def check(self, n_data=None):
         """Raise ValueError naming every bad field and what to use instead."""
@@ -62,6 +65,8 @@ class Recipe:
             problems.append(f"clip={self.clip}: the weight clip c must be > 0")
         if not self.gp_lambda >= 0:
             problems.append(f"gp_lambda={self.gp_lambda}: the penalty weight must be >= 0")
+        if not 0 <= self.G_ema < 1:
+            problems.append(f"G_ema={self.G_ema}: the average's decay must be in [0, 1) (0: none; 0.999 is usual)")
         if self.lr_decay < 1:
             problems.append(f"lr_decay={self.lr_decay}: must be >= 1 (lr is divided by it)")
         for name in ("momentum", "final_momentum"):

@@ -14,6 +14,7 @@ value (:class:`Run`): model, data, recipe, output folder and the spec it was bui
 ``config.json`` is written from the same dict the checkpoint holds.  Every RNG is saved,
 so an interrupted and resumed run equals an uninterrupted one bit for bit.
 """
+import copy
 import math
 import time
 from contextlib import contextmanager
@@ -79,6 +80,25 @@ class Trainer:
         self.opt = Optimizers(self.model.nets(), r)
         self.gen = torch.Generator().manual_seed(r.seed)            # data order, z, eps
         self.torch_rng = torch.Generator().manual_seed(r.seed + 1)  # global RNG: dropout
+        # An exponential moving average of G's weights (recipe.G_ema > 0): a copy of G that
+        # follows it and never feeds back into training; sampled as its own model.
+        self.G_avg = copy.deepcopy(self.model.G).requires_grad_(False) if r.G_ema > 0 else None
+
+    @torch.no_grad()
+    def _average(self):
+        beta = self.recipe.G_ema
+        for a, w in zip(self.G_avg.state_dict().values(), self.model.G.state_dict().values()):
+            if a.is_floating_point():
+                a.mul_(beta).add_(w, alpha=1 - beta)
+            else:
+                a.copy_(w)
+
+    def averaged_model(self):
+        """The model with G replaced by its running average (None without ``G_ema``)."""
+        if self.G_avg is None:
+            return None
+        from .models import GAN
+        return GAN(self.G_avg, None, self.model.prior)
 
     # -- the run's parts ------------------------------------------------------------------
     model = property(lambda self: self.run.model)
@@ -127,6 +147,8 @@ class Trainer:
         self.opt.set_schedule(self.updates, self.epoch)
         with self.rng():
             stats = self.step_fn(self)
+        if self.G_avg is not None:
+            self._average()
         checkpoint.fault("step")
         self.iteration += 1
         for k, v in stats.items():
@@ -221,6 +243,7 @@ class Trainer:
             "perm": self._perm if self._perm is not None else torch.empty(0, dtype=torch.long),
             "gen": self.gen.get_state(), "torch_rng": self.torch_rng.get_state(),
             "history": self.history, "acc": self._acc, "acc_n": self._acc_n,
+            **({"G_avg": self.G_avg.state_dict()} if self.G_avg is not None else {}),
         }
 
     def load_state_dict(self, s, source="the checkpoint"):
@@ -237,6 +260,11 @@ class Trainer:
         self._perm = s["perm"] if len(s["perm"]) else None
         self.gen.set_state(s["gen"])
         self.torch_rng.set_state(s["torch_rng"])
+        if self.G_avg is not None:
+            if "G_avg" not in s:
+                raise checkpoint.CheckpointError(f"{source} keeps no average of G although its recipe "
+                                                 "asks for one (G_ema); it is damaged: train again")
+            self.G_avg.load_state_dict(s["G_avg"])
         self.history = list(s["history"])
         self._acc, self._acc_n = dict(s["acc"]), s["acc_n"]
 

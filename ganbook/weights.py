@@ -37,12 +37,14 @@ def _shippable(tensors, then=""):
                          f"model may{then}")
 
 
-def export(trainer, name, shipped=True, **info):
+def export(trainer, name, shipped=True, net=None, **info):
     """Write the trainer's G (a GAN) or its whole model (a classifier) as ``name``.safetensors
     + ``name``.json; returns the json path.  ``shipped``: held to :data:`MAX_MB`, the size a
-    shipped model may take (False for a run's own record, such as its best-G)."""
+    shipped model may take (False for a run's own record, such as its best-G).  ``net``:
+    another net of G's shape to write in G's place (the running average of G)."""
     meta, tensors = _paths(name)
-    net = trainer.G if hasattr(trainer.model, "G") else trainer.model
+    if net is None:
+        net = trainer.G if hasattr(trainer.model, "G") else trainer.model
     save_tensors(net.state_dict(), tensors)
     if shipped:
         try:

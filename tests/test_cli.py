@@ -99,3 +99,20 @@ def test_fake_dataset_trains_without_data_and_samples(tmp_path, capsys):
     main(["sample", str(run), "--n", "16", "--png", str(tmp_path / "g.png")])
     assert (tmp_path / "g.png").stat().st_size > 0
     assert "16 samples" in capsys.readouterr().out
+
+
+def test_G_average_is_scored_every_epoch_and_kept_at_its_best(tmp_path):
+    run = tmp_path / "r"
+    main(["train", "fake", "--out", str(run), "--iterations", "30", "--G-ema", "0.9",
+          "--lr-decay", "1.001", "--quiet"])
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["recipe"]["G_ema"] == 0.9 and cfg["recipe"]["lr_decay"] == 1.001
+    rows = (run / "metrics.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    scored = [r.split(",") for r in rows[1:] if r.split(",")[header.index("valid_parzen_avg")]]
+    assert len(scored) == 6                                  # 30 minibatches of 100 over 480 examples: 6 epochs
+    best = max(float(r[header.index("valid_parzen_avg")]) for r in scored)
+    rec = json.loads((run / "best-G-avg.json").read_text())
+    assert rec["valid_parzen"] == best and rec["G"].startswith("running average")
+    with pytest.raises(SystemExit, match="--G-ema"):
+        main(["train", "fake", "--out", str(run), "--resume", "--G-ema", "0.5", "--iterations", "1"])

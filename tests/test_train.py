@@ -144,3 +144,37 @@ def test_load_refuses_garbage(tmp_path):
         small(out=tmp_path).load()
     with pytest.raises(FileNotFoundError, match="train first"):
         small(out=tmp_path / "none").load()
+
+
+def test_G_average_follows_G_and_leaves_training_unchanged(tmp_path):
+    beta = 0.9
+    plain, avg = small(), small(G_ema=beta)
+    expected = [p.detach().clone() for p in avg.G.parameters()]   # starts as G
+    for _ in range(12):
+        plain.step()
+        avg.step()
+        expected = [beta * e + (1 - beta) * p.detach() for e, p in zip(expected, avg.G.parameters())]
+    for p, q in zip(plain.G.parameters(), avg.G.parameters()):      # training is unchanged
+        assert torch.equal(p, q)
+    for e, a in zip(expected, avg.G_avg.parameters()):
+        torch.testing.assert_close(a, e, rtol=1e-6, atol=1e-7)
+    assert not torch.equal(next(avg.G_avg.parameters()), next(avg.G.parameters()))
+    assert plain.G_avg is None and plain.averaged_model() is None
+    x = avg.averaged_model().sample(5, torch.Generator().manual_seed(0))
+    assert x.shape == (5, 6)
+
+
+def test_G_average_resumes_bit_for_bit(tmp_path):
+    a = small(G_ema=0.99)
+    a.train(iterations=20, progress=False)
+    b = small(G_ema=0.99, out=tmp_path)
+    b.train(iterations=7, progress=False)
+    c = small(G_ema=0.99, out=tmp_path).load()
+    c.train(iterations=13, progress=False)
+    for p, q in zip(a.G_avg.state_dict().values(), c.G_avg.state_dict().values()):
+        assert torch.equal(p, q)
+
+
+def test_G_average_decay_is_checked():
+    with pytest.raises(ValueError, match="G_ema=1.0"):
+        Recipe(G_ema=1.0).check()
