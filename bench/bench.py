@@ -17,10 +17,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from plain_loop import plain_loop  # noqa: E402
 
-from ganbook import nets  # noqa: E402
-from ganbook.metrics import parzen_protocol  # noqa: E402
-from ganbook.models import GAN  # noqa: E402
-from ganbook.train import Recipe, Run, Trainer  # noqa: E402
+from ganbook.core import nets  # noqa: E402
+from ganbook.measures.parzen import parzen_protocol  # noqa: E402
+from ganbook.core.models import GAN  # noqa: E402
+from ganbook.core.train import Recipe, Run, Trainer  # noqa: E402
 
 
 def best_of(fn, repeats=3):

@@ -50,7 +50,7 @@ def train(out, resume=False, fault=None, kill_after=None):
 
 
 def final_state(out):
-    from ganbook import checkpoint
+    from ganbook.core import checkpoint
     s = checkpoint.load(Path(out) / "checkpoint.pt")
     s["counters"].pop("wall")
     s["history"] = [{k: v for k, v in r.items() if k != "wall"} for r in s["history"]]

@@ -1,3 +1,3 @@
-from .cli import main
+from ganbook.cli.main import main
 
 main()

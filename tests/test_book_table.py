@@ -1,10 +1,10 @@
-"""ganbook.book_table: the book's one table reads every cell from a record, and counts
+"""ganbook.chapters.book_table: the book's one table reads every cell from a record, and counts
 parameters by the architecture a record names."""
 import json
 
 import pytest
 
-from ganbook import book_table as B
+from ganbook.chapters import book_table as B
 
 
 def test_parameters_of_the_papers_nets_by_hand():

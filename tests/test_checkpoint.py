@@ -1,4 +1,4 @@
-"""ganbook.checkpoint: a damaged, altered or foreign checkpoint is refused by name and runs no
+"""ganbook.core.checkpoint: a damaged, altered or foreign checkpoint is refused by name and runs no
 code; a failing write keeps the previous checkpoint."""
 import io
 import os
@@ -10,11 +10,12 @@ import textwrap
 import pytest
 import torch
 
-from ganbook import checkpoint, nets
-from ganbook.checkpoint import CheckpointError
-from ganbook.models import GAN
-from ganbook.recipe import Recipe
-from ganbook.train import Run, Trainer
+from ganbook.core import checkpoint
+from ganbook.core import nets
+from ganbook.core.checkpoint import CheckpointError
+from ganbook.core.models import GAN
+from ganbook.core.recipe import Recipe
+from ganbook.core.train import Run, Trainer
 
 
 def trainer(out, hidden=8, objective="minimax", spec=None):
@@ -118,7 +119,7 @@ def test_a_failing_write_keeps_the_previous_checkpoint(saved):
         import resource, signal, sys
         sys.path.insert(0, {os.path.dirname(__file__)!r})
         from test_checkpoint import trainer
-        from ganbook.checkpoint import CheckpointWriteError
+        from ganbook.core.checkpoint import CheckpointWriteError
         T = trainer({str(path.parent)!r}).load()
         T.train(iterations=3, progress=False, checkpoint=False)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

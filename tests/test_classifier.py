@@ -1,9 +1,9 @@
-"""ganbook.classifier: trains through the one loop, ships with its checksum, loads back."""
+"""ganbook.chapters.classifier: trains through the one loop, ships with its checksum, loads back."""
 import pytest
 import torch
 
-from ganbook import classifier as C
-from ganbook import weights
+from ganbook.chapters import classifier as C
+from ganbook.store import weights
 
 
 def separable(n, seed):
@@ -34,7 +34,7 @@ def test_train_export_load(tmp_path):
 
 
 def test_measures_over_draws_on_a_known_case(tmp_path):
-    from ganbook import evaluate as ev
+    from ganbook.measures import features as ev
     T = C.train(out=None, epochs=3, splits=(separable(600, 0), separable(200, 1)), progress=False,
                 shift=0, lr=3e-3, m=50)
     real = separable(300, 3)[0]
@@ -50,7 +50,7 @@ def test_measures_over_draws_on_a_known_case(tmp_path):
 
 
 def test_shift_augmentation_moves_images_in_training_only():
-    from ganbook.models import Classifier
+    from ganbook.core.models import Classifier
     torch.manual_seed(0)
     clf = Classifier(shift=2)
     x = torch.zeros(200, 784)
@@ -74,7 +74,7 @@ def test_shipped_classifier_reaches_its_target_on_real_test_data():
     clf, record = weights.load(repo / C.WEIGHTS)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GANBOOK_DATA", str(test_data.REAL))
-        from ganbook import data
+        from ganbook.data import mnist as data
         x, y = data.load_mnist("test", with_labels=True)
     acc = C.accuracy(clf, x, y)
     assert acc >= C.TARGET and acc == record["test_accuracy"]

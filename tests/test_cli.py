@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from ganbook.cli import main
+from ganbook.data import splits as data_splits
+from ganbook.cli.main import main
 
 def test_unknown_dataset_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="unknown dataset 'cifar'"):
@@ -16,7 +17,7 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
 
 
 def test_bad_learning_rate_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr("ganbook.experiments.load_splits", lambda name: _tiny_splits())
+    monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
     with pytest.raises(SystemExit, match="lr_D=0.0"):
         main(["train", "mnist", "--out", str(tmp_path / "r"), "--lr", "0", "--iterations", "1"])
 
@@ -29,7 +30,7 @@ def _tiny_splits():
 
 def test_train_resume_parzen_table1_end_to_end(tmp_path, monkeypatch, capsys):
     # Tiny random "MNIST" so the pipeline is tested without the real files.
-    monkeypatch.setattr("ganbook.experiments.load_splits", lambda name: _tiny_splits())
+    monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
     run = tmp_path / "mnist"
     main(["train", "mnist", "--out", str(run), "--iterations", "4", "--m", "50"])
     with pytest.raises(SystemExit, match="pass --resume"):
@@ -61,7 +62,7 @@ def test_train_resume_parzen_table1_end_to_end(tmp_path, monkeypatch, capsys):
     (["--G-init", "he", "--bias-clip", "1e-3"], "he", "simultaneous"),
 ])
 def test_train_defaults_are_the_books_recipe(tmp_path, monkeypatch, flags, init, update):
-    monkeypatch.setattr("ganbook.experiments.load_splits", lambda name: _tiny_splits())
+    monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
     main(["train", "mnist", "--out", str(tmp_path / "r"), "--iterations", "1"] + flags)
     cfg = json.loads((tmp_path / "r" / "config.json").read_text())
     assert (cfg["spec"]["G_init"], cfg["recipe"]["update"]) == (init, update)
@@ -72,7 +73,7 @@ def test_train_defaults_are_the_books_recipe(tmp_path, monkeypatch, flags, init,
 @pytest.mark.parametrize("flags", [["--lr-G", "0.02"], ["--update", "simultaneous"], ["--seed", "3"],
                                    ["--paper-recipe"], ["--noise", "normal"]])
 def test_resume_refuses_recipe_flags_and_keeps_the_record(tmp_path, monkeypatch, flags):
-    monkeypatch.setattr("ganbook.experiments.load_splits", lambda name: _tiny_splits())
+    monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
     run = tmp_path / "r"
     main(["train", "mnist", "--out", str(run), "--iterations", "2", "--m", "50"])
     before = (run / "config.json").read_text()
@@ -82,8 +83,8 @@ def test_resume_refuses_recipe_flags_and_keeps_the_record(tmp_path, monkeypatch,
 
 
 def test_config_json_is_the_checkpoints_config(tmp_path, monkeypatch):
-    from ganbook import checkpoint
-    monkeypatch.setattr("ganbook.experiments.load_splits", lambda name: _tiny_splits())
+    from ganbook.core import checkpoint
+    monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
     run = tmp_path / "r"
     main(["train", "mnist", "--out", str(run), "--iterations", "3", "--m", "50", "--lr-G", "0.05"])
     main(["train", "mnist", "--out", str(run), "--iterations", "3", "--resume"])

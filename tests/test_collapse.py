@@ -1,12 +1,13 @@
-"""ganbook.collapse: the definition on nets with known answers, and the detector in the loop."""
+"""ganbook.measures.collapse: the definition on nets with known answers, and the detector in the loop."""
 import pytest
 import torch
 from torch import nn
 
-from ganbook import collapse, nets
-from ganbook.models import GAN
-from ganbook.recipe import Recipe
-from ganbook.train import Run, Trainer
+from ganbook.measures import collapse
+from ganbook.core import nets
+from ganbook.core.models import GAN
+from ganbook.core.recipe import Recipe
+from ganbook.core.train import Run, Trainer
 
 
 class ConstG(nn.Module):
@@ -100,7 +101,7 @@ def test_resumed_run_stops_where_an_uninterrupted_one_does(tmp_path):
 
 
 def test_cli_reports_collapse_and_stops(tmp_path, capsys):
-    from ganbook.cli import main
+    from ganbook.cli.main import main
     # lr 0 is refused, so a tiny D-favouring recipe on 'fake': D learns, G barely moves
     main(["train", "fake", "--out", str(tmp_path / "r"), "--iterations", "400", "--m", "20",
           "--lr-G", "1e-7", "--lr-D", "0.5", "--G-init", "paper", "--collapse-every", "20",

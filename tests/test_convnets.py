@@ -1,10 +1,11 @@
-"""ganbook.convnets: DCGAN nets give the book's flat images, D sees them, the one loop
+"""ganbook.core.convnets: DCGAN nets give the book's flat images, D sees them, the one loop
 trains them, and the FLOP count is torch's own counter on a real step."""
 import pytest
 import torch
 
-from ganbook import convnets as C
-from ganbook.steps import batch_dependent
+from ganbook.data import splits as data_splits
+from ganbook.core import convnets as C
+from ganbook.core.steps import batch_dependent
 
 
 @pytest.mark.parametrize("side, ups", [(28, 2), (48, 3)])
@@ -60,7 +61,8 @@ def test_arch_kwargs_size_by_side():
 @pytest.mark.parametrize("dataset, side, arch", [("mnist", 28, "dcgan"), ("faces", 48, "dcgan"),
                                                  ("mnist", 28, "dcgan-nobn")])
 def test_dcgan_trains_through_the_one_loop_and_ships(tmp_path, dataset, side, arch):
-    from ganbook import experiments as E, weights
+    from ganbook.chapters import mnist as E
+    from ganbook.store import weights
     T = E.build(dataset, arch=arch, splits=_splits(side=side), seed=0)
     assert isinstance(T.G, C.DCGAN_G) and type(T.opt["D"]).__name__ == "Adam"
     assert (T.recipe.lr_D, T.recipe.update, T.recipe.lr_decay) == (2e-4, "alternating", 1.0)
@@ -82,9 +84,9 @@ def test_dcgan_trains_through_the_one_loop_and_ships(tmp_path, dataset, side, ar
 
 def test_cli_gives_dcgan_its_own_recipe(tmp_path, monkeypatch):
     import json
-    from ganbook import experiments as E
-    from ganbook.cli import main
-    monkeypatch.setattr(E, "load_splits", lambda dataset: _splits())
+    from ganbook.chapters import mnist as E
+    from ganbook.cli.main import main
+    monkeypatch.setattr(data_splits, "load_splits", lambda dataset: _splits())
     main(["train", "mnist", "--arch", "dcgan", "--out", str(tmp_path / "run"), "--iterations", "2",
           "--quiet"])
     cfg = json.loads((tmp_path / "run" / "config.json").read_text())

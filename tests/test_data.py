@@ -1,4 +1,4 @@
-"""ganbook.data: IDX parsing, look-up, download and the paper's MNIST splits.
+"""ganbook.data.mnist: IDX parsing, look-up, download and the paper's MNIST splits.
 
 Every test except the last group writes its own tiny IDX files under ``tmp_path``,
 so the suite runs on a machine without ``../shared``.  HOME and GANBOOK_DATA are
@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganbook import data
-from ganbook.data import DataError
+from ganbook.data import mnist as data
+from ganbook.data.mnist import DataError
 
 REPO = Path(__file__).resolve().parents[1]
 

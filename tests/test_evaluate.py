@@ -1,4 +1,4 @@
-"""ganbook.evaluate: each measure on cases with known answers, and against the libraries
+"""ganbook.measures.features: each measure on cases with known answers, and against the libraries
 that compute the same formulas (torchmetrics, prdc) as oracles."""
 import math
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from ganbook import evaluate as ev
+from ganbook.measures import features as ev
 
 
 def one_hot(labels, k):

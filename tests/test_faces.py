@@ -1,4 +1,4 @@
-"""ganbook.faces: the TFD .mat reader (pylearn2's rule, clear errors), the paper's 5-fold
+"""ganbook.data.faces: the TFD .mat reader (pylearn2's rule, clear errors), the paper's 5-fold
 TFD protocol, FER-2013, and the face data sets in experiments / CLI / Table 1.
 
 TFD is not public, so every TFD test writes a small .mat with TFD's four variables itself
@@ -14,11 +14,14 @@ import pytest
 import torch
 from scipy.io import savemat
 
-from ganbook import experiments as E
-from ganbook import faces, nets
-from ganbook.cli import main
-from ganbook.data import DataError
-from ganbook.metrics import parzen_protocol
+from ganbook.data import splits as data_splits
+from ganbook.measures.parzen import tfd_protocol
+from ganbook.chapters import mnist as E
+from ganbook.data import faces
+from ganbook.core import nets
+from ganbook.cli.main import main
+from ganbook.data.mnist import DataError
+from ganbook.measures.parzen import parzen_protocol
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = Path(os.environ.get("GANBOOK_DATA") or REPO.parent / "shared" / "data")
@@ -166,7 +169,7 @@ def test_tfd_protocol_is_per_fold_sigma_then_mean_and_se_across_folds(tfd):
     rng = np.random.default_rng(1)
     samples = rng.random((200, 2304), dtype=np.float32)
     sigmas = (0.2, 0.3, 0.5)
-    res = faces.tfd_protocol(samples, path=path, sigmas=sigmas)
+    res = tfd_protocol(samples, path=path, sigmas=sigmas)
     per_fold = [parzen_protocol(samples, faces.load_tfd("valid", f, path=path),
                                 faces.load_tfd("test", f, path=path), sigmas, n_valid=None)
                 for f in range(5)]
@@ -241,7 +244,7 @@ def small_archs(monkeypatch):
 
 @pytest.fixture
 def tiny_data(monkeypatch):
-    monkeypatch.setattr(E, "load_splits", lambda name: tiny_faces())
+    monkeypatch.setattr(data_splits, "load_splits", lambda name: tiny_faces())
 
 
 def test_build_faces_uses_the_face_nets_and_tfd_recipe(small_archs):

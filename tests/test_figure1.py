@@ -1,4 +1,4 @@
-"""ganbook.figure1: the estimator, the measured panels, a real run, and the Trainer's
+"""ganbook.chapters.figure1: the estimator, the measured panels, a real run, and the Trainer's
 two half-iterations (train_D, train_G) that panels (b) and (c) use."""
 import copy
 
@@ -7,12 +7,12 @@ import pytest
 import torch
 from torch import nn
 
-from ganbook import figure1 as F
-from ganbook import theory as T
-from ganbook import toy
-from ganbook.nets import Noise
-from ganbook.models import GAN
-from ganbook.train import Recipe, Run, Trainer
+from ganbook.chapters import figure1 as F
+from ganbook.base import theory as T
+from ganbook.chapters import toy
+from ganbook.core.nets import Noise
+from ganbook.core.models import GAN
+from ganbook.core.train import Recipe, Run, Trainer
 
 
 

@@ -1,4 +1,4 @@
-"""ganbook.latent and the DCGAN chapter's walk widget: the paths' equations, the concept
+"""ganbook.chapters.latent and the DCGAN chapter's walk widget: the paths' equations, the concept
 arithmetic measured against its control, and what the widget shows."""
 import math
 
@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from ganbook import latent as L
-from ganbook.nets import Noise
+from ganbook.chapters import latent as L
+from ganbook.core.nets import Noise
 from ganbook.widgets import latent_walk as W
 
 

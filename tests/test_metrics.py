@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from ganbook.metrics import PAPER_SIGMAS, kmeans, parzen_log_likelihood, parzen_protocol
+from ganbook.measures.parzen import PAPER_SIGMAS, kmeans, parzen_log_likelihood, parzen_protocol
 
 
 def direct(x, mu, sigma):
@@ -87,7 +87,7 @@ def test_kmeans_finds_separated_clusters():
 
 
 def test_nearest_matches_brute_force():
-    from ganbook.metrics import nearest
+    from ganbook.measures.parzen import nearest
     rng = np.random.default_rng(4)
     ref, x = rng.random((60, 7), dtype=np.float32), rng.random((25, 7), dtype=np.float32)
     brute = ((x[:, None] - ref[None]) ** 2).sum(-1).argmin(1)

@@ -1,13 +1,13 @@
-"""ganbook.mixture_plots: the pictures of the mode-collapse runs show what the run files hold."""
+"""ganbook.chapters.mixture_plots: the pictures of the mode-collapse runs show what the run files hold."""
 import json
 
 import numpy as np
 import pytest
 import torch
 
-from ganbook import mixture_plots as P
-from ganbook import mixture_runs as R
-from ganbook import mixtures as M
+from ganbook.chapters import mixture_plots as P
+from ganbook.chapters import mixture_runs as R
+from ganbook.chapters import mixtures as M
 
 SMALL = dict(hidden_G=16, hidden_D=16)
 
@@ -72,7 +72,7 @@ def test_plot_quality_splits_the_kept_samples_by_the_high_quality_test(tmp_path)
 def test_plot_D_zoom_maps_D_s_logit_around_the_mode(tmp_path):
     import matplotlib
     matplotlib.use("Agg")
-    from ganbook.rejection import logits
+    from ganbook.chapters.rejection import logits
     R.run("grid", "gan", 0, 20, out=tmp_path, n=200, keep_weights=True, **SMALL)
     run = tmp_path / "grid" / "gan" / "seed0"
     fig = P.plot_D_zoom([run], mode=6, half=0.4, res=20, n=300)

@@ -1,4 +1,4 @@
-"""ganbook.mixture_runs: a run writes what it measured (and the samples behind its
+"""ganbook.chapters.mixture_runs: a run writes what it measured (and the samples behind its
 pictures), finished runs are skipped, and the table is mean ± standard error over seeds."""
 import json
 import math
@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook import mixture_runs as R
-from ganbook import mixtures as M
-from ganbook.cli import main
-from ganbook.data import sha256
+from ganbook.chapters import mixture_runs as R
+from ganbook.chapters import mixtures as M
+from ganbook.cli.main import main
+from ganbook.base.files import sha256
+from ganbook.measures.modes import of_mixture
 
 SMALL = dict(hidden_G=16, hidden_D=16)
 
@@ -161,8 +162,8 @@ def test_minibatch_effect_is_nil_without_batch_norm_and_not_with_it(tmp_path):
     T = R.load_model(tmp_path / "batch/grid/gan/seed0")
     z = T.noise(200, torch.Generator().manual_seed(0))
     with torch.no_grad():
-        assert mh(bn["eval"]) == mh(T.run.p_data.measures(T.G(z)))
+        assert mh(bn["eval"]) == mh(of_mixture(T.G(z), T.run.p_data))
         T.G.train()
         x = torch.cat([T.G(z[i:i + 10]) for i in range(0, 200, 10)])
         assert not torch.allclose(x, T.G(z))                 # batch statistics: the minibatch matters
-    assert mh(bn["train, m = 10"]) == mh(T.run.p_data.measures(x))
+    assert mh(bn["train, m = 10"]) == mh(of_mixture(x, T.run.p_data))

@@ -1,12 +1,13 @@
-"""ganbook.mixtures: the 2-D benchmarks' data and measures on cases with known answers, and
+"""ganbook.chapters.mixtures: the 2-D benchmarks' data and measures on cases with known answers, and
 the D-side fixes (PacGAN packing, minibatch sd) as the one loop sees them."""
 import math
 
 import pytest
 import torch
 
-from ganbook import mixtures as M
-from ganbook.steps import batch_dependent
+from ganbook.measures.modes import of_mixture
+from ganbook.chapters import mixtures as M
+from ganbook.core.steps import batch_dependent
 
 
 @pytest.mark.parametrize("name, k, sigma, radius", [("ring", 8, 0.01, 1.0), ("grid", 25, 0.05, 4 * 2 ** 0.5)])
@@ -15,7 +16,7 @@ def test_mixtures_are_the_papers(name, k, sigma, radius):
     assert mix.means.shape == (k, 2) and mix.sigma == sigma
     assert mix.means.norm(dim=1).max().item() == pytest.approx(radius, abs=1e-6)
     x = mix(20000, torch.Generator().manual_seed(0))
-    r = mix.measures(x)
+    r = of_mixture(x, mix)
     # in 2-D, P(||x - mu|| < 3 sigma) = 1 - exp(-9/2) = 0.9889: p_data itself scores this
     assert r["modes"] == k and r["high_quality"] == pytest.approx(1 - math.exp(-4.5), abs=0.003)
     assert r["reverse_kl"] < 0.01
@@ -24,15 +25,15 @@ def test_mixtures_are_the_papers(name, k, sigma, radius):
 def test_measures_known_answers():
     mix = M.Mixture("grid")
     at_modes = mix.means.repeat(4, 1)
-    assert mix.measures(at_modes) == {"modes": 25, "high_quality": 1.0, "reverse_kl": 0.0}
+    assert of_mixture(at_modes, mix) == {"modes": 25, "high_quality": 1.0, "reverse_kl": 0.0}
     one = mix.means[:1].repeat(100, 1)
-    r = mix.measures(one)
+    r = of_mixture(one, mix)
     assert r["modes"] == 1 and r["reverse_kl"] == pytest.approx(math.log(25))
     far = torch.full((50, 2), 1.0)            # between modes: 1.41 from each, far past 3 sigma
-    r = mix.measures(far)
+    r = of_mixture(far, mix)
     assert r["modes"] == 0 and r["high_quality"] == 0.0 and math.isnan(r["reverse_kl"])
     half = torch.cat([mix.means[:5].repeat(10, 1), far])   # 50 good on 5 modes, 50 bad
-    r = mix.measures(half)
+    r = of_mixture(half, mix)
     assert r["modes"] == 5 and r["high_quality"] == 0.5 and r["reverse_kl"] == pytest.approx(math.log(5))
     with pytest.raises(ValueError, match="unknown mixture"):
         M.Mixture("spiral")
@@ -104,7 +105,7 @@ def test_the_clustered_variant_draws_z_from_separated_clusters(one_thread):
 
 
 def test_a_fourier_D_sees_its_input_through_fixed_frequencies(one_thread):
-    from ganbook.nets import FourierFeatures
+    from ganbook.core.nets import FourierFeatures
     t = M.build("grid", "gan", seed=0, hidden_G=8, hidden_D=8, fourier=1.0)
     first = t.D.net[0]
     assert isinstance(first, FourierFeatures) and t.D.net[1].linear.in_features == 2 + 128

@@ -1,11 +1,11 @@
-"""ganbook.mode: the one switch, GANBOOK_MODE=quick|full, default full."""
+"""ganbook.base.quick_full: the one switch, GANBOOK_MODE=quick|full, default full."""
 import subprocess
 import sys
 
 import pytest
 from hypothesis import given, strategies as st
 
-from ganbook import mode as m
+from ganbook.base import quick_full as m
 
 
 def test_default_is_full_for_a_reader(monkeypatch):
@@ -55,7 +55,7 @@ def test_budget_returns_the_object_itself(monkeypatch):
 
 def test_switch_reaches_a_fresh_process():
     """What a notebook kernel started by nbval or nbconvert sees."""
-    code = "from ganbook.mode import mode; print(mode())"
+    code = "from ganbook.base.quick_full import mode; print(mode())"
     for value in ("quick", "full"):
         out = subprocess.run([sys.executable, "-c", code], env={"GANBOOK_MODE": value},
                              capture_output=True, text=True, check=True).stdout.strip()

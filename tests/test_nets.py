@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from ganbook import nets
+from ganbook.core import nets
 
 
 def test_paper_G_shape_init_and_output_bias():

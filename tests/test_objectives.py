@@ -1,15 +1,15 @@
-"""ganbook.objectives: each objective against its closed form, and in a short training run."""
+"""ganbook.core.objectives: each objective against its closed form, and in a short training run."""
 import math
 
 import pytest
 import torch
 from torch import nn
 
-from ganbook import nets
-from ganbook.models import GAN
-from ganbook.objectives import WGAN, WGANGP, LeastSquares, Minimax, objective
-from ganbook.recipe import Recipe
-from ganbook.train import Run, Trainer
+from ganbook.core import nets
+from ganbook.core.models import GAN
+from ganbook.core.objectives import WGAN, WGANGP, LeastSquares, Minimax, objective
+from ganbook.core.recipe import Recipe
+from ganbook.core.train import Run, Trainer
 
 REAL, FAKE = torch.tensor([2.0, -1.0, 0.3]), torch.tensor([0.5, -3.0, 1.0])
 

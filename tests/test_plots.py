@@ -1,10 +1,10 @@
-"""ganbook.plots: grids tile images where they belong; the strip over training shows the
+"""ganbook.chapters.plots: grids tile images where they belong; the strip over training shows the
 corner of the grids the run saved, first and last epochs included."""
 import matplotlib
 import numpy as np
 import pytest
 
-from ganbook import plots
+from ganbook.chapters import plots
 
 matplotlib.use("Agg")
 

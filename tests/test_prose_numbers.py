@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from book_toc import toc_entries
 
-from ganbook.experiments import PAPER_TABLE1
+from ganbook.chapters.mnist import PAPER_TABLE1
 
 REPO = Path(__file__).resolve().parents[1]
 PM = re.compile(r"([−-]?\d[\d,]*(?:\.\d+)?)\s*(?:±|\\pm)\s*(\d+(?:\.\d+)?)")

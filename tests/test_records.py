@@ -1,11 +1,11 @@
-"""ganbook.records: metrics.csv round-trips, per-epoch means, and a replay that finds a run
+"""ganbook.store.records: metrics.csv round-trips, per-epoch means, and a replay that finds a run
 equal to its record, and finds the first difference once the record is changed."""
 import numpy as np
 import pytest
 
-from ganbook import records
-from ganbook.checkpoint import write_metrics
-from ganbook.cli import main
+from ganbook.store import records
+from ganbook.core.checkpoint import write_metrics
+from ganbook.cli.main import main
 
 
 def test_metrics_round_trip_and_per_epoch(tmp_path):
@@ -26,8 +26,8 @@ def test_replay_reproduces_a_run_and_catches_a_changed_record(tmp_path):
     run = tmp_path / "run"
     main(["train", "fake", "--out", str(run), "--iterations", "30", "--m", "20", "--quiet",
           "--collapse-every", "10"])
-    from ganbook import experiments as E
-    r = records.replay(run, 30, splits=E.fake_splits(), collapse_every=10)
+    from ganbook.chapters import mnist as E
+    r = E.replay(run, 30, splits=E.fake_splits(), collapse_every=10)
     assert r["equal"] and r["rows"] == 4, r      # 10, 20, 24 (epoch 1: valid Parzen), 30
     lines = (run / "metrics.csv").read_text().splitlines()
     head = lines[0].split(",")
@@ -36,5 +36,5 @@ def test_replay_reproduces_a_run_and_catches_a_changed_record(tmp_path):
     cells[i] = repr(float(cells[i]) + 1e-12)
     lines[2] = ",".join(cells)
     (run / "metrics.csv").write_text("\n".join(lines) + "\n")
-    r = records.replay(run, 30, splits=E.fake_splits(), collapse_every=10)
+    r = E.replay(run, 30, splits=E.fake_splits(), collapse_every=10)
     assert not r["equal"] and r["first_difference"] == {"iteration": 20.0, "fields": ["loss_G"]}

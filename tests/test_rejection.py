@@ -1,4 +1,4 @@
-"""ganbook.rejection: keeping G's draws with probability exp(a - a_max) turns p_g into
+"""ganbook.chapters.rejection: keeping G's draws with probability exp(a - a_max) turns p_g into
 p_data when D's logit a is log p_data / p_g (Proposition 1), and the row it writes."""
 import json
 import math
@@ -8,9 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from ganbook import mixture_runs as R
-from ganbook import mixtures as M
-from ganbook import rejection as J
+from ganbook.chapters import mixture_runs as R
+from ganbook.chapters import mixtures as M
+from ganbook.chapters import rejection as J
 
 
 class Logit(nn.Module):
@@ -76,7 +76,7 @@ def test_refining_D_moves_only_D_and_the_row_is_recorded(tmp_path):
 
 
 def test_cli_refines_each_seed_and_asks_for_kept_weights(tmp_path, capsys):
-    from ganbook.cli import main
+    from ganbook.cli.main import main
     for s in (0, 1):
         R.run("grid", "gan", s, 20, out=tmp_path, n=300, keep_weights=s == 0, hidden_G=16, hidden_D=16)
     main(["rejection", str(tmp_path / "grid/gan"), "--seeds", "0", "--steps", "10", "--checks", "2"])
@@ -92,7 +92,7 @@ def test_cli_refines_each_seed_and_asks_for_kept_weights(tmp_path, capsys):
 
 
 def test_a_fresh_fourier_D_makes_its_own_row_and_leaves_G_alone(tmp_path):
-    from ganbook.nets import FourierFeatures
+    from ganbook.core.nets import FourierFeatures
     R.run("grid", "gan", 2, 30, out=tmp_path, n=300, keep_weights=True, hidden_G=16, hidden_D=16)
     base = tmp_path / "grid/gan/seed2"
     before = R.load_model(base).model.state_dict()

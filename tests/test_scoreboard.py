@@ -1,13 +1,15 @@
-"""ganbook.scoreboard: the evaluation chapter's sources, scores and table; the evaluate CLI."""
+"""ganbook.chapters.scoreboard: the evaluation chapter's sources, scores and table; the evaluate CLI."""
 import json
 
 import numpy as np
 import pytest
 import torch
 
-from ganbook import classifier as C
-from ganbook import scoreboard, weights
-from ganbook.cli import main
+from ganbook.data import splits as data_splits
+from ganbook.chapters import classifier as C
+from ganbook.chapters import scoreboard
+from ganbook.store import weights
+from ganbook.cli.main import main
 from test_classifier import separable
 
 
@@ -70,9 +72,9 @@ def _tiny_mnist(split, with_labels=False):
 
 
 def test_evaluate_cli_writes_every_measure(tmp_path, monkeypatch, clf, capsys):
-    monkeypatch.setattr("ganbook.experiments.load_splits",
+    monkeypatch.setattr(data_splits, "load_splits",
                         lambda name: tuple(_tiny_mnist(s) for s in ("train", "valid", "test")))
-    monkeypatch.setattr("ganbook.data.load_mnist", _tiny_mnist)
+    monkeypatch.setattr("ganbook.data.mnist.load_mnist", _tiny_mnist)
     run = tmp_path / "run"
     main(["train", "mnist", "--out", str(run), "--iterations", "2", "--m", "50", "--quiet"])
     weights.export(clf, tmp_path / "clf")
@@ -89,7 +91,7 @@ def test_evaluate_cli_writes_every_measure(tmp_path, monkeypatch, clf, capsys):
 
 
 def test_shipped_generators_lists_gans_not_the_classifier(tmp_path, clf):
-    from ganbook import experiments as E
+    from ganbook.chapters import mnist as E
     T = E.build("fake", seed=0)
     T.train(iterations=1, progress=False)
     weights.export(T, tmp_path / "fake-a", label="a fake GAN")
@@ -105,7 +107,7 @@ def test_shipped_generators_lists_gans_not_the_classifier(tmp_path, clf):
 def test_class_histograms_one_titled_panel_per_scored_row(clf):
     import matplotlib
     matplotlib.use("Agg")
-    from ganbook import plots
+    from ganbook.chapters import plots
     test, valid = separable(200, 3)[0], separable(100, 4)[0]
     rows = {"good": scoreboard.score((lambda i: separable(200, 20 + i)[0], 2), test, valid, clf.model),
             "DCGAN": None}

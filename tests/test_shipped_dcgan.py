@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganbook import classifier as C
-from ganbook import collapse, records, weights
+from ganbook.chapters import classifier as C
+from ganbook.measures import collapse
+from ganbook.store import records
+from ganbook.store import weights
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -42,7 +44,7 @@ def test_shipped_expression_classifier_matches_its_record():
     clf, _ = weights.load(REPO / C.FACES_WEIGHTS)
     assert clf.classes == 7 and record["trained_on"].startswith("FER-2013 Training")
     try:
-        from ganbook.faces import load_fer2013
+        from ganbook.data.faces import load_fer2013
         x, y = load_fer2013("PrivateTest", with_labels=True)
     except Exception as e:                                     # no FER-2013 on this machine
         pytest.skip(f"FER-2013 not found: {e}")

@@ -1,15 +1,15 @@
-"""ganbook.steps through the one loop: the VAE and the classifier steps, BatchNorm in D."""
+"""ganbook.core.steps through the one loop: the VAE and the classifier steps, BatchNorm in D."""
 import math
 
 import pytest
 import torch
 from torch import nn
 
-from ganbook import nets
-from ganbook.models import GAN, VAE, Classifier
-from ganbook.recipe import Recipe
-from ganbook.steps import GANStep, batch_dependent
-from ganbook.train import Run, Trainer
+from ganbook.core import nets
+from ganbook.core.models import GAN, VAE, Classifier
+from ganbook.core.recipe import Recipe
+from ganbook.core.steps import GANStep, batch_dependent
+from ganbook.core.train import Run, Trainer
 
 
 def test_vae_kl_term_is_the_closed_form():

@@ -1,8 +1,8 @@
-"""ganbook.sweep on the synthetic data set: a run's record, the summary and its table."""
+"""ganbook.chapters.sweep on the synthetic data set: a run's record, the summary and its table."""
 import json
 
-from ganbook import sweep
-from ganbook.cli import main
+from ganbook.chapters import sweep
+from ganbook.cli.main import main
 
 
 def test_sweep_run_records_checks_and_the_summary_applies_the_definition(tmp_path, capsys):
@@ -39,7 +39,7 @@ def test_trace_logs_every_step_and_plots(tmp_path):
     import csv
     import matplotlib
     matplotlib.use("Agg")
-    from ganbook import plots
+    from ganbook.chapters import plots
     path = sweep.trace("book", 0, out=tmp_path, iterations=60, dense=20, dataset="fake")
     rows = list(csv.DictReader(open(path)))
     assert [int(r["iteration"]) for r in rows] == list(range(1, 61))

@@ -1,4 +1,4 @@
-"""ganbook.theory: the identities of Section 4, checked with numbers and random distributions."""
+"""ganbook.base.theory: the identities of Section 4, checked with numbers and random distributions."""
 import math
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from ganbook import theory as T
+from ganbook.base import theory as T
 
 LOG2, LOG4 = math.log(2), math.log(4)
 SETTINGS = settings(max_examples=100, deadline=None)

@@ -1,11 +1,11 @@
-"""ganbook.toy: the 1-D p_data and the nets in p_data's units (Figure-1 chapter)."""
+"""ganbook.chapters.toy: the 1-D p_data and the nets in p_data's units (Figure-1 chapter)."""
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from ganbook import toy
+from ganbook.chapters import toy
 
 
 @pytest.mark.parametrize("name, mean, sd", [

@@ -1,7 +1,7 @@
-"""The saturation race in ganbook.toy: Section 3's claim, measured on the 1-D toy."""
+"""The saturation race in ganbook.chapters.toy: Section 3's claim, measured on the 1-D toy."""
 import pytest
 
-from ganbook.toy import arrival, saturation_race, saturation_run
+from ganbook.chapters.toy import arrival, saturation_race, saturation_run
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")

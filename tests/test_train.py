@@ -1,14 +1,14 @@
-"""The one loop (ganbook.train) with the Algorithm-1 step: argument checks, schedule, exact
+"""The one loop (ganbook.core.train) with the Algorithm-1 step: argument checks, schedule, exact
 resume, NaN stop, callbacks."""
 import math
 
 import pytest
 import torch
 
-from ganbook import nets
-from ganbook.models import GAN
-from ganbook.objectives import Minimax
-from ganbook.train import Recipe, Run, StopTraining, Trainer, TrainingDiverged
+from ganbook.core import nets
+from ganbook.core.models import GAN
+from ganbook.core.objectives import Minimax
+from ganbook.core.train import Recipe, Run, StopTraining, Trainer, TrainingDiverged
 
 
 def gan(p_data, G=None, D=None, d_z=3, recipe=None, out=None):
@@ -131,7 +131,7 @@ def test_metrics_csv_is_written(tmp_path):
 
 
 def test_sampler_p_data_and_epochs():
-    from ganbook import toy
+    from ganbook.chapters import toy
     G, D = toy.toy_nets(8)
     T = Trainer(Run(GAN(G, D, nets.Noise(1, "uniform01")), toy.p_data("gaussian"), Recipe(m=16, epoch_size=10)))
     T.train(epochs=2, progress=False)

@@ -1,13 +1,15 @@
-"""ganbook.vae: a VAE run of the one loop raises its validation ELBO, keeps its best epoch,
+"""ganbook.chapters.vae: a VAE run of the one loop raises its validation ELBO, keeps its best epoch,
 resumes, ships, and joins the evaluation table's generators."""
 import json
 
 import pytest
 import torch
 
-from ganbook import experiments as E, scoreboard, weights
-from ganbook.cli import main
-from ganbook.models import VAE
+from ganbook.chapters import mnist as E
+from ganbook.chapters import scoreboard
+from ganbook.store import weights
+from ganbook.cli.main import main
+from ganbook.core.models import VAE
 
 
 def _splits(n=400):
@@ -51,7 +53,7 @@ def test_importance_weighted_bound_tends_to_log_p_x_by_quadrature():
     the quadrature, below it (a lower bound) up to Monte Carlo noise."""
     import numpy as np
 
-    from ganbook.vae import log_likelihood_bound
+    from ganbook.chapters.vae import log_likelihood_bound
     torch.manual_seed(0)
     vae = VAE(d_x=16, d_z=1, hidden=8)
     x = (torch.rand(6, 16, generator=torch.Generator().manual_seed(1)) < 0.4).float()

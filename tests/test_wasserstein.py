@@ -1,13 +1,14 @@
-"""ganbook.wasserstein: W1 in closed form, and critics trained by the one loop that estimate
+"""ganbook.chapters.wasserstein: W1 in closed form, and critics trained by the one loop that estimate
 it, checked against answers known in advance."""
 import math
 
 import numpy as np
 import pytest
 
-from ganbook import theory as T
-from ganbook import toy
-from ganbook import wasserstein as W
+from ganbook.data import splits as data_splits
+from ganbook.base import theory as T
+from ganbook.chapters import toy
+from ganbook.chapters import wasserstein as W
 
 
 def test_w1_of_shifted_and_scaled_gaussians():
@@ -60,11 +61,11 @@ def test_cli_trains_the_wasserstein_papers_recipes(tmp_path, monkeypatch, object
                                                     optimizer, lr):
     import json
 
-    from ganbook import experiments as E
-    from ganbook import records
-    from ganbook.cli import main
-    from ganbook.objectives import RECIPES
-    monkeypatch.setattr(E, "load_splits", lambda dataset: _tiny_mnist())
+    from ganbook.chapters import mnist as E
+    from ganbook.store import records
+    from ganbook.cli.main import main
+    from ganbook.core.objectives import RECIPES
+    monkeypatch.setattr(data_splits, "load_splits", lambda dataset: _tiny_mnist())
     out = tmp_path / "run"
     main(["train", "mnist", "--objective", objective, "--arch", arch, "--out", str(out),
           "--epochs", "1", "--quiet"])
@@ -89,8 +90,8 @@ def test_cli_trains_the_wasserstein_papers_recipes(tmp_path, monkeypatch, object
 def test_valid_W_is_the_critics_mean_gap_on_held_out_data():
     import torch
 
-    from ganbook import experiments as E
-    from ganbook.nets import eval_mode
+    from ganbook.chapters import mnist as E
+    from ganbook.core.nets import eval_mode
     T = E.build("mnist", splits=_tiny_mnist(), objective="wgan", seed=0)
     got = W.valid_W(n=100, n_samples=50)(T)["valid_W"]
     g = torch.Generator().manual_seed(4321)

@@ -1,12 +1,12 @@
-"""ganbook.weights: shipped generators load only when their SHA256 matches, and sample."""
+"""ganbook.store.weights: shipped generators load only when their SHA256 matches, and sample."""
 import json
 
 import pytest
 import torch
 
-from ganbook import experiments as E
-from ganbook import weights
-from ganbook.cli import main
+from ganbook.chapters import mnist as E
+from ganbook.store import weights
+from ganbook.cli.main import main
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_ship_copies_a_runs_best_G_with_its_record(tmp_path, capsys):
     assert "label" not in record
     main(["ship", str(run), str(tmp_path / "weights" / "fake-named"), "--label", "GAN, fake (seed 0)"])
     assert json.loads((tmp_path / "weights" / "fake-named.json").read_text())["label"] == "GAN, fake (seed 0)"
-    from ganbook import scoreboard
+    from ganbook.chapters import scoreboard
     assert "GAN, fake (seed 0)" in scoreboard.shipped_generators(tmp_path / "weights", dataset="fake")
     (run / "best-G.safetensors").write_bytes(b"broken")
     with pytest.raises(SystemExit, match="does not match"):
@@ -73,7 +73,8 @@ def test_ship_copies_a_runs_best_G_with_its_record(tmp_path, capsys):
 
 def test_best_G_of_a_big_model_is_kept_but_not_shipped(tmp_path, monkeypatch):
     """keep_best records G whatever its size (the faces G is over MAX_MB); ship refuses it."""
-    from ganbook import experiments as E, weights
+    from ganbook.chapters import mnist as E
+    from ganbook.store import weights
     monkeypatch.setattr(weights, "MAX_MB", 0.001)
     T = E.build("fake", out=tmp_path / "run", seed=0)
     T.train(iterations=2, progress=False, checkpoint=False)

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ganbook import mixtures as M
+from ganbook.chapters import mixtures as M
 from ganbook.widgets import record
 from ganbook.widgets.playground import BUTTONS, CSS, LIVE, REBUILD, Playground
 from ganbook.widgets.playground import record as record_playground

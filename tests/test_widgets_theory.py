@@ -7,7 +7,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from ganbook import theory as T  # noqa: E402
+from ganbook.base import theory as T  # noqa: E402
 from ganbook.widgets import theory as W  # noqa: E402
 
 LOG4 = math.log(4)

@@ -6,7 +6,7 @@
 (a) the pair when the press began, (b) its D after a long inner loop (G frozen) with
 D* overlaid, (c) that pair after one G update, (d) the pair now, after the
 iterations; the JSD-vs-iteration curve grows underneath.  Training goes through
-:func:`ganbook.figure1.make_trainer`'s Trainer: no loop here but the one that asks
+:func:`ganbook.chapters.figure1.make_trainer`'s Trainer: no loop here but the one that asks
 it for chunks of iterations.
 
 Each control has a fixed ``description`` and the CSS class ``ganbook-fig1-<name>``
@@ -19,8 +19,8 @@ import ipywidgets as W
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .. import figure1 as F
-from ..train import TrainingDiverged
+from ganbook.chapters import figure1 as F
+from ganbook.core.train import TrainingDiverged
 
 # recipe fields a slider changes in the running trainer, vs settings that need a new run
 LIVE = ("k", "lr_D", "lr_G", "momentum", "g_loss")

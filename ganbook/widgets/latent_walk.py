@@ -1,5 +1,5 @@
 """The DCGAN chapter's widget: pick the two ends of a walk through G's latent space by their
-seeds, walk linearly or on the sphere (:mod:`ganbook.latent`), see the images and |z| on the way.
+seeds, walk linearly or on the sphere (:mod:`ganbook.chapters.latent`), see the images and |z| on the way.
 
 :func:`update` computes what the widget shows (testable without a browser); :func:`widget`
 wires the controls to it and returns the ipywidgets box.
@@ -8,8 +8,8 @@ import io
 
 import numpy as np
 
-from .. import latent
-from ..plots import grid
+from ganbook.chapters import latent
+from ganbook.base.images import grid
 
 SEEDS = (0, 999)          # the slider range of each end's seed
 KINDS = ("linear", "spherical")

@@ -1,6 +1,6 @@
 """A live 2-D GAN playground: train one run of the mode-collapse chapter and watch it.
 
-:class:`Playground` holds one run built by :func:`ganbook.mixtures.build` and trained by the
+:class:`Playground` holds one run built by :func:`ganbook.chapters.mixtures.build` and trained by the
 book's one loop (``Trainer.train``, ``chunk`` iterations per frame).  Everything a control
 does is a method (``step``, ``play``, ``pause``, ``reset``, ``add_points``, ``clear_points``),
 and ``frame()`` / ``numbers()`` return what the reader sees, so it is testable without a
@@ -23,9 +23,9 @@ import ipywidgets as W
 import torch
 import traitlets
 
-from .. import mixtures as M
-from ..recipe import Optimizers
-from ..steps import TrainingDiverged
+from ganbook.chapters import mixtures as M
+from ganbook.core.recipe import Optimizers
+from ganbook.core.steps import TrainingDiverged
 from .playground_frame import VIEW_SEED, frame, readout_html, readout_text  # noqa: F401
 
 LOSSES = {"non_saturating": dict(objective="minimax", g_loss="non_saturating"),

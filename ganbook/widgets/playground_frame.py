@@ -10,12 +10,12 @@ dict of JSON lists rounded to 4 decimals.  Its parts, all over the view [-lim, l
   (y = lim): D(x) = sigmoid(logit) in the minimax game (range [0, 1]), the raw output for
   least squares (targets 1 data, 0 G) and the WGAN-GP critic (range: its min and max);
 - ``arrows``: [x, y, v_x, v_y] at the first ``n_arrows`` samples, v_i = -dl/dx_i
-  (:func:`ganbook.mixtures.G_field`): where G's loss pushes each sample;
+  (:func:`ganbook.chapters.mixtures.G_field`): where G's loss pushes each sample;
 - ``mesh``: G(z) at a ``mesh`` x ``mesh`` grid of (z_1, z_2), other coordinates 0
-  (:func:`ganbook.mixtures.z_mesh`): the warped sheet G makes of p_z's support;
+  (:func:`ganbook.chapters.mixtures.z_mesh`): the warped sheet G makes of p_z's support;
 - ``numbers``: the readouts (:func:`readout_text`): modes covered, high quality and reverse
-  KL (:func:`ganbook.mixtures.measures`, ``n_measure`` samples, if p_data has modes to
-  count), KL(p_data || p_g) and JS(p_data, p_g) (:func:`ganbook.mixtures.divergences` on
+  KL (:func:`ganbook.chapters.mixtures.measures`, ``n_measure`` samples, if p_data has modes to
+  count), KL(p_data || p_g) and JS(p_data, p_g) (:func:`ganbook.chapters.mixtures.divergences` on
   ``bins`` x ``bins`` bins, 0.01 pseudo-counts per bin, ``n_hist`` samples of each), and
   the last logged losses.  Undefined values (no high-quality sample: no reverse KL) are None;
   non-finite coordinates (a diverged net) are sent as 0 or +-1e6, so a frame is valid JSON.
@@ -26,8 +26,9 @@ import math
 import numpy as np
 import torch
 
-from .. import mixtures as M
-from ..objectives import objective
+from ganbook.chapters import mixtures as M
+from ganbook.core.objectives import objective
+from ganbook.measures.modes import of_mixture
 
 VIEW_SEED = 12345     # the view's z and p_data draws
 
@@ -55,7 +56,7 @@ def frame(trainer, lim, x_data=None, points=(), modes=True, n_show=500, n_arrows
     numbers = {"iteration": t.iteration, "modes": None, "K": None, "high_quality": None,
                "reverse_kl": None, "kl": None, "js": None}
     if modes and len(t.p_data.means):
-        numbers.update(t.p_data.measures(x_g[:n_measure]), K=len(t.p_data.means))
+        numbers.update(of_mixture(x_g[:n_measure], t.p_data), K=len(t.p_data.means))
     if x_data is not None:
         numbers.update(M.divergences(x_data, x_g, (-lim, lim), bins))
     last = t.history[-1] if t.history else {}

@@ -16,7 +16,7 @@ def frames_html(pngs, fps=3):
     """PNG frames (bytes, same size) as a self-contained JSHTML animation."""
     import matplotlib.pyplot as plt
     from matplotlib.animation import ArtistAnimation
-    from ..figure1_plots import offline_buttons
+    from ganbook.chapters.figure1_plots import offline_buttons
     images = [plt.imread(io.BytesIO(p)) for p in pngs]
     h, w = images[0].shape[:2]
     fig = plt.figure(figsize=(w / 100, h / 100), dpi=100)

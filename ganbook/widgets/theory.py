@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .. import theory as T
+from ganbook.base import theory as T
 
 X_RANGE = (-6.0, 14.0)    # every slider setting keeps p_g and p_data > 0 here (no underflow)
 MU_RANGE = (0.0, 8.0)

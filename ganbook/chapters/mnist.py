@@ -1,0 +1,206 @@
+"""The MNIST chapter's experiments: the per-epoch callbacks of a training run (validation
+Parzen, G kept at its best epoch, sample grids), the paper's Parzen protocol on a run,
+the baselines, Table 1, and a replay that checks a run's record by training it again.
+The nets are built by :func:`ganbook.core.build.build`."""
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ganbook.base.files import atomic_write_text
+from ganbook.core.build import BOOK_RECIPE, FACE_ARCHS, PAPER_RECIPE, build  # noqa: F401 (E.build)
+from ganbook.core.models import samples
+from ganbook.data import splits as data_splits
+from ganbook.data.splits import FACES, fake_splits, load_splits  # noqa: F401 (E.load_splits)
+from ganbook.measures.parzen import PAPER_SIGMAS, parzen_log_likelihood
+from ganbook.store.records import LOSS_KEYS, read_metrics
+from ganbook.store.runs import BEST, BEST_AVG, load_generator, load_run  # noqa: F401
+
+
+PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1 (Parzen window log-likelihood, nats)
+    ("DBN", "138 ± 2", "1909 ± 66"),
+    ("Stacked CAE", "121 ± 1.6", "2110 ± 50"),
+    ("Deep GSN", "214 ± 1.1", "1890 ± 29"),
+    ("Adversarial nets", "225 ± 2", "2057 ± 26"),
+]
+
+
+def valid_parzen(n_samples=10000, n_valid=1000, every=1):
+    """An on_epoch callback: mean Parzen log-likelihood of valid[:n_valid] at the best sigma."""
+    def score(model):
+        v = parzen_log_likelihood(valid_x, samples(model, n_samples), PAPER_SIGMAS).mean(1)
+        best = int(np.argmax(v))
+        return float(v[best]), PAPER_SIGMAS[best]
+
+    def callback(trainer):
+        nonlocal valid_x
+        if int(trainer.epoch) % every:
+            return None
+        valid_x = trainer.run.valid[:n_valid]
+        row = dict(zip(("valid_parzen", "valid_sigma"), score(trainer.model)))
+        if trainer.G_avg is not None:       # the running average of G, the same z and data
+            row |= dict(zip(("valid_parzen_avg", "valid_sigma_avg"), score(trainer.averaged_model())))
+        return row
+    valid_x = None
+    return callback
+
+
+def epoch_callbacks(trainer, parzen_every=1, grid_every=1):
+    """Per-epoch: valid Parzen (logged), G's weights when that estimate is the best so far
+    (``out``/best-G, as the authors' per-epoch saves allowed choosing by validation), and a
+    PNG grid of 100 samples in ``out``."""
+    from ganbook.base.images import save_grid
+    side = int(round(trainer.p_data.shape[1] ** 0.5))
+
+    def grids(t):
+        if t.out is not None and int(t.epoch) % grid_every == 0:
+            save_grid(samples(t.model, 100), (side, side), 10,
+                      Path(t.out) / "samples" / f"epoch{int(t.epoch):04d}.png")
+    if trainer.model.config()["model"] == "vae":
+        from ganbook.chapters.vae import valid_elbo
+        return [valid_elbo(), valid_parzen(every=parzen_every), keep_best, grids]
+    from ganbook.chapters.wasserstein import valid_W
+    critic = [valid_W()] if trainer.recipe.objective in ("wgan", "wgan_gp") else []
+    return [*critic, valid_parzen(every=parzen_every), keep_best, grids]
+
+
+def keep_best(t):
+    """An on_epoch callback after :func:`valid_parzen`: export G to ``out``/best-G when the
+    row just logged holds the best validation Parzen of the run (read from the history, so
+    a resumed run keeps the same best)."""
+    from ganbook.store import weights
+    if t.out is None or not t.history or "valid_parzen" not in t.history[-1]:
+        return None
+    for key, name, net in (("", BEST, None), ("_avg", BEST_AVG, t.G_avg)):
+        v = [r["valid_parzen" + key] for r in t.history if "valid_parzen" + key in r]
+        if v and "valid_parzen" + key in t.history[-1] and v[-1] >= max(v):
+            weights.export(t, Path(t.out) / name, shipped=False, net=net, valid_parzen=v[-1],
+                           valid_sigma=t.history[-1]["valid_sigma" + key],
+                           **({"G": "running average of G (recipe G_ema)"} if net is not None else {}))
+    return None
+
+
+def parzen_run(run, n_samples=10000, splits=None, checkpoint="best"):
+    """The paper's Parzen protocol on a run; the result is also written to run/parzen.json.
+
+    ``checkpoint='best'``: G at the epoch of the best validation Parzen (``run``/best-G,
+    chosen on validation data only), if the run kept one; 'last': the last checkpoint.
+    """
+    from ganbook.store import weights
+    T = load_run(run, splits)
+    dataset, model = T.run.spec["dataset"], T.model
+    chosen = {"checkpoint": "last", "iteration": T.iteration, "epoch": T.epoch,
+              "train_minutes": T.wall / 60}
+    if checkpoint == "best" and (Path(run) / f"{BEST}.json").exists():
+        model, rec = weights.load(Path(run) / BEST)
+        chosen = {"checkpoint": "best by validation Parzen", "iteration": rec["iteration"],
+                  "epoch": rec["epoch"], "train_minutes": rec["train_minutes"],
+                  "valid_parzen": rec["valid_parzen"], "last_epoch": T.epoch}
+    res = _protocol(dataset, samples(model, n_samples), T.run.valid, T.run.test)
+    row = asdict(res) | chosen | {"dataset": dataset, "recipe": T.recipe.to_dict()}
+    if dataset in FACES:
+        from ganbook.data.faces import label
+        row |= {"label": label(dataset)}
+    atomic_write_text(Path(run) / "parzen.json", json.dumps(row, indent=1))
+    return res
+
+
+def _protocol(dataset, s, valid, test):
+    """MNIST: the paper's protocol (sigma on valid[:1000]).  TFD: per fold, sigma on the
+    fold's whole valid set (the authors' parzen_ll.py); FER-2013 likewise, on PublicTest."""
+    from ganbook.measures.parzen import parzen_protocol
+    if dataset == "tfd":
+        from ganbook.measures.parzen import tfd_protocol
+        return tfd_protocol(s)
+    return parzen_protocol(s, valid, test, n_valid=None if dataset == "faces" else 1000)
+
+
+def baselines(dataset="mnist", k=10000, kmeans_iterations=10, splits=None):
+    """Parzen rows for 'samples' that are not from G: real held-out data, k-means centroids."""
+    from ganbook.measures.parzen import kmeans
+    train, valid, test = splits if splits is not None else data_splits.load_splits(dataset)
+    rows = {}
+    # Real images as "samples": the last k training images -- disjoint from the test set
+    # and from valid[:1000], on which sigma is chosen.  A perfect G would score this.
+    real = train[-k:]
+    rows[f"real data ({len(real)} training images)"] = asdict(_protocol(dataset, real, valid, test))
+    c = kmeans(train, k, iterations=kmeans_iterations).numpy()
+    rows[f"k-means centroids (k={k})"] = asdict(_protocol(dataset, c, valid, test))
+    return {name: r | {"dataset": dataset} for name, r in rows.items()}
+
+
+def table1(runs=("runs/mnist", "runs/faces"),
+           baselines=("runs/baselines-mnist.json", "runs/baselines-faces.json")):
+    """Table 1 as text: the paper's rows (cited) beside ours (measured, from parzen.json).
+
+    A run or baseline on 'faces' (FER-2013) or 'tfd' fills the TFD column, with the data
+    named in the source column.
+    """
+    from ganbook.data.faces import label
+
+    def line(name, cell, dataset, source):
+        mnist, tfd = (cell, "") if dataset == "mnist" else ("", cell)
+        return f"{name:<42}{mnist:>14}{tfd:>14}  {source}"
+
+    def where(dataset):
+        return f" on {label(dataset)}" if dataset in FACES else ""
+
+    lines = ["Table 1: Parzen window log-likelihood (nats) of test data",
+             f"{'model':<42}{'MNIST':>14}{'TFD':>14}  source",
+             "-" * 80]
+    for name, mnist, tfd in PAPER_TABLE1:
+        lines.append(f"{name:<42}{mnist:>14}{tfd:>14}  paper")
+    for run in runs:
+        p = Path(run) / "parzen.json"
+        if not p.exists():
+            guess = next((d for d in FACES if Path(run).name.startswith(d)), "mnist")
+            lines.append(line(f"ours ({Path(run).name})", "not run", guess,
+                              f"python -m ganbook parzen {run}"))
+            continue
+        r = json.loads(p.read_text())
+        d = r.get("dataset", "mnist")
+        sigma = f"sigma={r['sigma']:.3f}" if "sigma" in r else "sigma per fold"
+        best = " (best valid)" if r.get("checkpoint", "last") != "last" else ""
+        lines.append(line(f"Adversarial nets, ours ({Path(run).name})", f"{r['mean']:.0f} ± {r['se']:.0f}",
+                          d, f"measured{where(d)}, epoch {r['epoch']:.0f}{best}, "
+                             f"{r['train_minutes']:.0f} min, {sigma}"))
+    for b in [baselines] if isinstance(baselines, (str, Path)) else baselines:
+        if Path(b).exists():
+            for name, r in json.loads(Path(b).read_text()).items():
+                d = r.get("dataset", "mnist")
+                lines.append(line(name, f"{r['mean']:.0f} ± {r['se']:.0f}", d,
+                                  f"measured baseline{where(d)}"))
+    return "\n".join(lines)
+
+
+def replay(run, iterations, splits=None, collapse_every=250):
+    """Retrain the first ``iterations`` of ``run`` from its config.json (same spec, recipe
+    and seed; the collapse checks and per-epoch callbacks of ``python -m ganbook train``,
+    nothing written) and compare the logged rows with its metrics.csv: the means of
+    :data:`LOSS_KEYS` and each epoch's validation Parzen.
+    -> {'rows', 'equal', 'first_difference', 'seconds'}."""
+    import time
+    from ganbook.chapters import mnist as E
+    from ganbook.measures.collapse import detector
+    cfg = json.loads((Path(run) / "config.json").read_text())
+    recipe = dict(cfg["recipe"])
+    seed = recipe.pop("seed")
+    t0 = time.perf_counter()
+    T = E.build(splits=splits, seed=seed, **cfg["spec"], **recipe)
+    T.train(iterations=iterations, every=[detector(collapse_every, say=lambda *a: None)],
+            on_epoch=E.epoch_callbacks(T), progress=False, checkpoint=False)
+    keys = LOSS_KEYS + ("valid_parzen",)
+    here = [r for r in T.history if any(k in r for k in keys)]
+    record = [r for r in read_metrics(run) if any(k in r for k in keys) and r["iteration"] <= iterations]
+    first = None
+    for a, b in zip(here, record):
+        diff = [k for k in keys if (k in a) != (k in b) or (k in a and a[k] != b[k])]
+        if a["iteration"] != b["iteration"] or diff:
+            first = {"iteration": a["iteration"], "fields": diff or ["iteration"]}
+            break
+    if first is None and len(here) != len(record):
+        first = {"rows": (len(here), len(record))}
+    return {"rows": len(here), "equal": first is None, "first_difference": first,
+            "seconds": time.perf_counter() - t0}

@@ -1,0 +1,3 @@
+from ganbook.cli.main import main
+
+__all__ = ["main"]
