@@ -18,8 +18,9 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
 
 def test_bad_learning_rate_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
-    with pytest.raises(SystemExit, match="lr_D=0.0"):
+    with pytest.raises(SystemExit, match="argument --lr: 0: it must be finite and > 0; e.g. --lr 0.1"):
         main(["train", "mnist", "--out", str(tmp_path / "r"), "--lr", "0", "--iterations", "1"])
+    assert not list(tmp_path.iterdir())
 
 
 def _tiny_splits():
@@ -117,3 +118,122 @@ def test_G_average_is_scored_every_epoch_and_kept_at_its_best(tmp_path):
     assert rec["valid_parzen"] == best and rec["G"].startswith("running average")
     with pytest.raises(SystemExit, match="--G-ema"):
         main(["train", "fake", "--out", str(run), "--resume", "--G-ema", "0.5", "--iterations", "1"])
+
+
+def _tree(root):
+    """{relative path: bytes or None (folder)} of everything under ``root``."""
+    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(root.rglob("*"))}
+
+
+@pytest.mark.parametrize("argv, flag, value", [
+    (["train", "fake", "--epochs", "-1", "--out", "X"], "--epochs", "-1"),
+    (["train", "fake", "--epochs", "0", "--out", "X"], "--epochs", "0"),
+    (["train", "fake", "--minutes", "0", "--out", "X"], "--minutes", "0"),
+    (["train", "fake", "--iterations", "0", "--out", "X"], "--iterations", "0"),
+    (["train", "fake", "--iterations", "1.5", "--out", "X"], "--iterations", "1.5"),
+    (["train", "fake", "--k", "0", "--out", "X"], "--k", "0"),
+    (["train", "fake", "--m", "-1", "--out", "X"], "--m", "-1"),
+    (["train", "fake", "--lr", "nan", "--out", "X"], "--lr", "nan"),
+    (["train", "fake", "--lr-D", "inf", "--out", "X"], "--lr-D", "inf"),
+    (["train", "fake", "--lr-G", "-0.1", "--out", "X"], "--lr-G", "-0.1"),
+    (["train", "fake", "--lr-decay", "0.99", "--out", "X"], "--lr-decay", "0.99"),
+    (["train", "fake", "--G-ema", "1", "--out", "X"], "--G-ema", "1"),
+    (["train", "fake", "--G-ema", "-0.5", "--out", "X"], "--G-ema", "-0.5"),
+    (["train", "fake", "--clip", "0", "--out", "X"], "--clip", "0"),
+    (["train", "fake", "--real-label", "0.5", "--out", "X"], "--real-label", "0.5"),
+    (["train", "fake", "--bias-clip", "0", "--out", "X"], "--bias-clip", "0"),
+    (["train", "fake", "--seed", "-1", "--out", "X"], "--seed", "-1"),
+    (["train", "fake", "--parzen-every", "0", "--out", "X"], "--parzen-every", "0"),
+    (["train", "fake", "--collapse-every", "0", "--out", "X"], "--collapse-every", "0"),
+    (["train", "fake", "--collapse-after", "-3", "--out", "X"], "--collapse-after", "-3"),
+    (["train", "fake", "--checkpoint-every", "0", "--out", "X"], "--checkpoint-every", "0"),
+    (["sample", "weights/mnist-paper-seed0", "--n", "0"], "--n", "0"),
+    (["sample", "weights/mnist-paper-seed0", "--n", "-5"], "--n", "-5"),
+    (["evaluate", "weights/mnist-paper-seed0", "--n", "0"], "--n", "0"),
+    (["evaluate", "weights/mnist-paper-seed0", "--draws", "0"], "--draws", "0"),
+    (["parzen", "X", "--samples", "0"], "--samples", "0"),
+    (["baselines", "mnist", "--k", "0", "--out", "b.json"], "--k", "0"),
+    (["classifier", "--epochs", "-2", "--out", "c"], "--epochs", "-2"),
+    (["sweep", "paper", "--seeds", "5-2", "--out", "s"], "--seeds", "5-2"),
+    (["sweep", "paper", "--epochs", "0", "--out", "s"], "--epochs", "0"),
+    (["mixtures", "ring", "--iterations", "0", "--out", "m"], "--iterations", "0"),
+    (["mixtures", "ring", "--hidden-G", "0", "--out", "m"], "--hidden-G", "0"),
+    (["mixtures", "ring", "--seeds", "x", "--out", "m"], "--seeds", "x"),
+    (["rejection", "R", "--steps", "0"], "--steps", "0"),
+    (["rejection", "R", "--m", "0"], "--m", "0"),
+    (["rejection", "R", "--lr-D", "0"], "--lr-D", "0"),
+    (["rejection", "R", "--ceiling", "0"], "--ceiling", "0"),
+])
+def test_bad_numbers_are_refused_in_one_line_before_anything_is_written(tmp_path, monkeypatch,
+                                                                        argv, flag, value):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    msg = str(e.value.code)
+    assert "\n" not in msg and f"argument {flag}: {value}:" in msg and f"e.g. {flag} " in msg, msg
+    assert _tree(tmp_path) == {}
+
+
+def test_out_that_is_a_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "F").write_text("mine")
+    for out in ("F", "F/sub"):
+        with pytest.raises(SystemExit, match=f"--out {out}: a file, not a folder"):
+            main(["train", "fake", "--out", out, "--iterations", "1"])
+    assert _tree(tmp_path) == {"F": b"mine"}
+
+
+def test_out_of_another_run_is_refused_unless_resumed(tmp_path, monkeypatch):
+    monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
+    monkeypatch.chdir(tmp_path)
+    main(["train", "fake", "--out", "D", "--iterations", "2", "--quiet"])
+    (tmp_path / "M").mkdir()                      # a mixtures run folder: no config.json
+    (tmp_path / "M" / "result.json").write_text("{}")
+    before = _tree(tmp_path)
+    for argv, match in [(["mnist", "--out", "D"], "--out D: a run on fake .*, not mnist"),
+                        (["mnist", "--out", "D", "--resume"], "--out D: a run on fake .*, not mnist"),
+                        (["fake", "--out", "D"], "pass --resume"),
+                        (["mnist", "--out", "M"], "--out M: the folder holds files but no config.json"),
+                        (["fake", "--out", "M", "--resume"], "--out M: the folder holds files")]:
+        with pytest.raises(SystemExit, match=match):
+            main(["train", *argv, "--iterations", "1", "--quiet"])
+    assert _tree(tmp_path) == before
+    main(["train", "fake", "--out", "D", "--iterations", "1", "--quiet", "--resume"])   # its own run
+    assert json.loads((tmp_path / "D" / "config.json").read_text())["spec"]["dataset"] == "fake"
+
+
+def test_resume_past_its_epochs_writes_nothing(tmp_path, capsys):
+    run = tmp_path / "r"
+    main(["train", "fake", "--out", str(run), "--iterations", "10", "--m", "50", "--quiet"])
+    before = _tree(tmp_path)
+    main(["train", "fake", "--out", str(run), "--epochs", "1", "--resume", "--quiet"])
+    assert "nothing to train" in capsys.readouterr().out and _tree(tmp_path) == before
+
+
+def test_log_settings_are_saved_kept_on_resume_and_changes_refused(tmp_path, monkeypatch):
+    from ganbook.core import checkpoint
+    from ganbook.core.train import Trainer
+    seen = []
+    train = Trainer.train
+    def spy(self, *a, **k):                       # config.json as the loop starts
+        seen.append(json.loads((self.out / "config.json").read_text()))
+        return train(self, *a, **k)
+    monkeypatch.setattr(Trainer, "train", spy)
+    run = tmp_path / "r"
+    main(["train", "fake", "--out", str(run), "--iterations", "12", "--m", "50", "--quiet",
+          "--parzen-every", "2", "--collapse-every", "5", "--collapse-after", "0", "--stop-on-collapse"])
+    log = {"parzen_every": 2, "collapse_every": 5, "collapse_after": 0, "stop_on_collapse": True}
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["log"] == log and seen[0] == cfg
+    assert json.loads(json.dumps(checkpoint.load(run / "checkpoint.pt")["config"])) == cfg
+    before = _tree(tmp_path)
+    for flags in (["--parzen-every", "1"], ["--collapse-every", "250"], ["--collapse-after", "3"]):
+        with pytest.raises(SystemExit, match=f"{flags[0]} {flags[1]} would change how its metrics.csv"):
+            main(["train", "fake", "--out", str(run), "--iterations", "1", "--resume"] + flags)
+    assert _tree(tmp_path) == before
+    main(["train", "fake", "--out", str(run), "--iterations", "3", "--resume", "--quiet",
+          "--parzen-every", "2"])                 # the same value: fine
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["log"] == log == seen[1]["log"]
+    assert json.loads(json.dumps(checkpoint.load(run / "checkpoint.pt")["config"])) == cfg

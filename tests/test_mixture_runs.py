@@ -134,14 +134,16 @@ def test_load_model_gives_back_the_final_nets(tmp_path):
     with pytest.raises(FileNotFoundError, match="--keep-weights"):
         R.load_model(tmp_path / "ring/gan/seed2")
     f = tmp_path / "ring/gan/seed1"
-    assert (f / "model.sha256").read_text().strip() == sha256(f / "model.safetensors")
+    assert json.loads((f / "result.json").read_text())["sha256"] == sha256(f / "model.safetensors")
     data = bytearray((f / "model.safetensors").read_bytes())
     data[-1] ^= 1                                   # one bit of the last tensor flipped
     (f / "model.safetensors").write_bytes(bytes(data))
-    with pytest.raises(ValueError, match="does not match model.sha256.*restore it"):
+    with pytest.raises(ValueError, match="model.safetensors: SHA256 .* recorded in result.json.*restore it"):
         R.load_model(f)
-    (f / "model.sha256").unlink()
-    with pytest.raises(FileNotFoundError, match="no model.sha256"):
+    r = json.loads((f / "result.json").read_text())
+    del r["sha256"]
+    (f / "result.json").write_text(json.dumps(r))
+    with pytest.raises(ValueError, match="result.json records no SHA256 of model.safetensors"):
         R.load_model(f)
 
 
@@ -149,7 +151,8 @@ def test_every_shipped_run_s_nets_match_their_checksum():
     shipped = sorted((Path(__file__).parent.parent / "runs").glob("mixtures/*/*/seed*/model.safetensors"))
     assert len(shipped) >= 25                       # grid gan, gan+rejection, clustered_z, ... kept nets
     for f in shipped:
-        assert sha256(f) == (f.parent / "model.sha256").read_text().strip(), f
+        assert sha256(f) == json.loads((f.parent / "result.json").read_text())["sha256"], f
+    assert not list((Path(__file__).parent.parent / "runs").glob("mixtures*/*/*/seed*/model.sha256"))
 
 
 def test_minibatch_effect_is_nil_without_batch_norm_and_not_with_it(tmp_path):

@@ -41,3 +41,15 @@ def sha256(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def load_checked_tensors(path, want, record, fix):
+    """The tensors of a safetensors file, read only once its SHA256 is ``want``: the book's one
+    checksum convention, the digest kept in the file's JSON ``record`` (named in the refusal,
+    with ``fix``, what to do about a damaged or replaced file)."""
+    from safetensors.torch import load_file
+    digest = sha256(path)
+    if digest != want:
+        raise ValueError(f"{path}: SHA256 {digest[:16]}... does not match {want[:16]}... recorded in "
+                         f"{record}: the file is damaged or was replaced; {fix}")
+    return load_file(str(path))

@@ -18,14 +18,19 @@ def grid(images, shape, nrow, pad=1, value=1.0):
     return out
 
 
-def png(array, scale=1):
-    """A grey image in [0, 1] as 8-bit PNG bytes, each pixel ``scale`` x ``scale``."""
+def png(array, scale=1, eight_bit=True):
+    """A grey image in [0, 1] as PNG bytes, each pixel ``scale`` x ``scale``.  ``eight_bit``:
+    quantise to 0..255 first (sample grids); False lets the grey colour map quantise the
+    floats itself (the widgets' images, whose stored bytes this keeps)."""
     import matplotlib.image as mpimg
-    a = np.clip(np.asarray(array, dtype=np.float64), 0, 1)
+    a = np.clip(array, 0, 1)
     if scale > 1:
         a = np.kron(a, np.ones((scale, scale)))
+    vmax = 1
+    if eight_bit:
+        a, vmax = (a * 255).astype(np.uint8), 255
     buf = io.BytesIO()
-    mpimg.imsave(buf, (a * 255).astype(np.uint8), cmap="gray", vmin=0, vmax=255, format="png")
+    mpimg.imsave(buf, a, cmap="gray", vmin=0, vmax=vmax, format="png")
     return buf.getvalue()
 
 

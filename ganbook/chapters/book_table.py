@@ -37,20 +37,16 @@ MEASURES = ("IS", "FD", "precision", "recall", "coverage")
 
 
 def parameters(record):
-    """Parameters of the nets a shipped record's run trained: G + D for a GAN (the paper's
-    MLPs or a DCGAN arch at 28 x 28), encoder + decoder for a VAE."""
-    from ganbook.core import convnets
-    from ganbook.core import nets
-    from ganbook.core.models import VAE, n_parameters
-    spec = record["spec"]
-    if record["model"]["model"] == "vae":
-        return n_parameters(VAE(d_x=784, d_z=spec["d_z"], hidden=spec["hidden"]))
-    if spec["arch"] in convnets.ARCHS:
-        return sum(n_parameters(net(28, **convnets.arch_kwargs(spec["arch"], 28, which)))
-                   for net, which in ((convnets.DCGAN_G, "G"), (convnets.DCGAN_D, "D")))
-    if spec["arch"] == "paper":
-        return n_parameters(nets.paper_G()) + n_parameters(nets.paper_D())
-    raise ValueError(f"no parameter count for arch {spec['arch']!r}")
+    """Parameters of the nets a shipped record's run trained, built from its spec and model
+    config (:func:`ganbook.core.build.make_model`; the table's data set, MNIST, where the spec
+    names none): G + D for a GAN, encoder + decoder for a VAE."""
+    from ganbook.core.build import make_model
+    from ganbook.core.models import n_parameters
+    spec = {"dataset": "mnist", **record["spec"]}
+    try:
+        return n_parameters(make_model(spec, record["model"]))
+    except ValueError as e:
+        raise ValueError(f"no parameter count for arch {spec.get('arch')!r}: {e}") from None
 
 
 def rows(weights="weights", runs="runs", models=MODELS):

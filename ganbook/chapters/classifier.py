@@ -14,7 +14,6 @@ import torch
 from ganbook.data import mnist as data
 from ganbook.store import weights
 from ganbook.core.models import Classifier
-from ganbook.core.nets import eval_mode
 from ganbook.core.recipe import Recipe
 from ganbook.core.train import Run, Trainer
 from ganbook.measures.features import predict

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ganbook.core.models import fixed_generator
 from ganbook.base import theory as T
 from ganbook.chapters import toy
 from ganbook.core.nets import Noise
@@ -62,8 +63,8 @@ def make_trainer(p_data="gaussian", noise="uniform01", hidden=32, seed=0, start=
 
 
 def fixed_z(noise, n=N_Z):
-    """One fixed draw of n z's (seed 2014), so p_g changes between snapshots only with G."""
-    return noise(n, torch.Generator().manual_seed(2014))
+    """One fixed draw of n z's, so p_g changes between snapshots only with G."""
+    return noise(n, fixed_generator("figure1"))
 
 
 def bandwidth(samples, dx):

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ganbook.core.models import fixed_generator
 from ganbook.chapters import mixtures as M
-from ganbook.base.files import sha256
 from ganbook.measures.modes import of_mixture
-from ganbook.base.files import atomic_path, atomic_write_text, save_tensors
+from ganbook.base.files import atomic_path, atomic_write_text, load_checked_tensors, save_tensors, sha256
 
 CHECKS = 10          # measures (and kept samples, for the pictures) this many times per run
 KEEP = 500           # samples kept per check
@@ -64,7 +64,7 @@ def run(mixture, variant, seed, iterations, out="runs/mixtures", n=2500, keep_we
         T.train(iterations=min(every, iterations - T.iteration), log_every=every, progress=False,
                 checkpoint=False)
         checks.append({"iteration": T.iteration, **as_json(M.evaluate(T, n))})
-        kept[f"it{T.iteration}"] = T.model.sample(KEEP, torch.Generator().manual_seed(1)).numpy()
+        kept[f"it{T.iteration}"] = T.model.sample(KEEP, fixed_generator("mixtures")).numpy()
         if T.iteration < iterations:
             where.mkdir(parents=True, exist_ok=True)
             checkpoint.save({"trainer": T.state_dict(), "iterations": iterations, "checks": checks,
@@ -72,7 +72,7 @@ def run(mixture, variant, seed, iterations, out="runs/mixtures", n=2500, keep_we
     res = {"mixture": mixture, "variant": variant, "seed": seed, "iterations": T.iteration,
            "n_measure": n, "train_minutes": T.wall / 60, "spec": T.run.spec,
            "recipe": T.recipe.to_dict(), "final": checks[-1], "checks": checks}
-    write(where, res, kept, T.model if keep_weights else None)
+    res = write(where, res, kept, T.model if keep_weights else None)
     ck.unlink(missing_ok=True)
     return json.loads(json.dumps(res))          # as a reader of the file sees it
 
@@ -85,40 +85,38 @@ def as_json(measures):
 
 def write(where, res, kept, model=None):
     """A run folder: samples.npz (``kept``, arrays by check), the model's tensors
-    (model.safetensors, and its SHA256 in model.sha256) if a model is given, then result.json
-    -- each written atomically, the result last, so a folder with a result is whole."""
+    (model.safetensors, its SHA256 under "sha256" in result.json) if a model is given, then
+    result.json -- each written atomically, the result last, so a folder with a result is whole.
+    Returns the result as written."""
     with atomic_path(Path(where) / "samples.npz") as tmp:
         with open(tmp, "wb") as f:
             np.savez_compressed(f, **kept)
     if model is not None:
         save_tensors(model.state_dict(), Path(where) / "model.safetensors")
-        atomic_write_text(Path(where) / "model.sha256", sha256(Path(where) / "model.safetensors") + "\n")
+        res = {**res, "sha256": sha256(Path(where) / "model.safetensors")}
     atomic_write_text(Path(where) / "result.json", json.dumps(res, indent=1))
+    return res
 
 
 def load_model(run_folder):
     """A Trainer rebuilt from a finished run's result.json, its nets holding the run's final
-    tensors (model.safetensors, written by ``run(..., keep_weights=True)``), in eval mode."""
-    from safetensors.torch import load_file
+    tensors (model.safetensors, written by ``run(..., keep_weights=True)``, checked against the
+    SHA256 in result.json), in eval mode."""
     from ganbook.core.recipe import Recipe
     r = json.loads((Path(run_folder) / "result.json").read_text())
     tensors = Path(run_folder) / "model.safetensors"
     if not tensors.exists():
         raise FileNotFoundError(f"{run_folder} has no model.safetensors: its run kept no weights; "
                                 "train it again with --keep-weights")
-    sums = Path(run_folder) / "model.sha256"
-    if not sums.exists():
-        raise FileNotFoundError(f"{run_folder} has model.safetensors but no model.sha256 to check it "
-                                "against: restore both from the repository, or train the run again")
-    digest, want = sha256(tensors), sums.read_text().strip()
-    if digest != want:
-        raise ValueError(f"{tensors}: SHA256 {digest[:16]}... does not match model.sha256 "
-                         f"({want[:16]}...): the file is damaged or was changed; restore it from the repository")
+    if "sha256" not in r:
+        raise ValueError(f"{run_folder}/result.json records no SHA256 of model.safetensors to check "
+                         "it against: restore the folder from the repository, or train the run again")
+    state = load_checked_tensors(tensors, r["sha256"], "result.json", "restore it from the repository")
     spec = {k: v for k, v in r["spec"].items() if k not in ("dataset", "variant")}
     T = M.build(r["mixture"], r["spec"]["variant"], seed=r["seed"], **spec)
     T.run.recipe = Recipe.from_dict(r["recipe"])
     T._build()
-    T.model.load_state_dict(load_file(str(tensors)))
+    T.model.load_state_dict(state)
     T.model.eval()
     return T
 

@@ -7,15 +7,15 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ganbook.base.files import atomic_write_text
 from ganbook.core.build import BOOK_RECIPE, FACE_ARCHS, PAPER_RECIPE, build  # noqa: F401 (E.build)
 from ganbook.core.models import samples
 from ganbook.data import splits as data_splits
 from ganbook.data.splits import FACES, fake_splits, load_splits  # noqa: F401 (E.load_splits)
+from ganbook.measures.collapse import AFTER
 from ganbook.measures.parzen import PAPER_SIGMAS, parzen_log_likelihood
-from ganbook.store.records import LOSS_KEYS, read_metrics
+from ganbook.store.records import read_metrics
 from ganbook.store.runs import BEST, BEST_AVG, load_generator, load_run  # noqa: F401
 
 
@@ -64,6 +64,34 @@ def epoch_callbacks(trainer, parzen_every=1, grid_every=1):
     from ganbook.chapters.wasserstein import valid_W
     critic = [valid_W()] if trainer.recipe.objective in ("wgan", "wgan_gp") else []
     return [*critic, valid_parzen(every=parzen_every), keep_best, grids]
+
+
+# What shapes a run's metrics.csv besides its recipe: saved as config.json's "log" section
+# (Run.log).  A run folder or checkpoint without that section was made with these.
+LOG_DEFAULTS = {"parzen_every": 1, "collapse_every": 250, "collapse_after": AFTER,
+                "stop_on_collapse": False}
+
+
+def log_settings(config, **given):
+    """The log settings of a run: ``config``'s "log" section (a config.json or checkpoint
+    config), :data:`LOG_DEFAULTS` where it has none, then the ``given`` ones that are not None."""
+    log = {**LOG_DEFAULTS, **((config or {}).get("log") or {})}
+    unknown = set(given) - set(LOG_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown log settings {sorted(unknown)}; use {sorted(LOG_DEFAULTS)}")
+    return log | {k: v for k, v in given.items() if v is not None}
+
+
+def training_callbacks(trainer, parzen_every=1, collapse_every=250, collapse_after=AFTER,
+                       stop_on_collapse=False, say=print):
+    """(on_epoch, every) of ``python -m ganbook train`` -- and of :func:`replay`, so a replay
+    logs what the run logged: :func:`epoch_callbacks`, and for a minimax GAN the collapse
+    detector (:func:`ganbook.measures.collapse.detector`) every ``collapse_every`` steps."""
+    from ganbook.measures.collapse import detector
+    every = ([detector(collapse_every, stop=stop_on_collapse, after=collapse_after, say=say)]
+             if trainer.model.config()["model"] != "vae" and trainer.recipe.objective == "minimax"
+             else [])
+    return epoch_callbacks(trainer, parzen_every=parzen_every), every
 
 
 def keep_best(t):
@@ -175,27 +203,30 @@ def table1(runs=("runs/mnist", "runs/faces"),
     return "\n".join(lines)
 
 
-def replay(run, iterations, splits=None, collapse_every=250):
+UNTIMED = ("wall",)   # the one field of a row that a replay does not reproduce
+
+
+def replay(run, iterations, splits=None, **log):
     """Retrain the first ``iterations`` of ``run`` from its config.json (same spec, recipe
-    and seed; the collapse checks and per-epoch callbacks of ``python -m ganbook train``,
-    nothing written) and compare the logged rows with its metrics.csv: the means of
-    :data:`LOSS_KEYS` and each epoch's validation Parzen.
+    and seed; the callbacks of ``python -m ganbook train`` with the run's log settings,
+    :func:`log_settings`; nothing written) and compare the logged rows with its metrics.csv,
+    every field but the wall-clock time: the means of the step's statistics (e.g.
+    :data:`ganbook.store.records.LOSS_KEYS`), the collapse checks and each epoch's validation measures.  ``log``: settings
+    that override the config's (for a run whose config.json predates its "log" section).
     -> {'rows', 'equal', 'first_difference', 'seconds'}."""
     import time
-    from ganbook.chapters import mnist as E
-    from ganbook.measures.collapse import detector
     cfg = json.loads((Path(run) / "config.json").read_text())
     recipe = dict(cfg["recipe"])
     seed = recipe.pop("seed")
     t0 = time.perf_counter()
-    T = E.build(splits=splits, seed=seed, **cfg["spec"], **recipe)
-    T.train(iterations=iterations, every=[detector(collapse_every, say=lambda *a: None)],
-            on_epoch=E.epoch_callbacks(T), progress=False, checkpoint=False)
-    keys = LOSS_KEYS + ("valid_parzen",)
-    here = [r for r in T.history if any(k in r for k in keys)]
-    record = [r for r in read_metrics(run) if any(k in r for k in keys) and r["iteration"] <= iterations]
+    T = build(splits=splits, seed=seed, **cfg["spec"], **recipe)
+    on_epoch, every = training_callbacks(T, **log_settings(cfg, **log), say=lambda *a: None)
+    T.train(iterations=iterations, every=every, on_epoch=on_epoch, progress=False, checkpoint=False)
+    here = [{k: float(v) for k, v in r.items()} for r in T.history]
+    record = [r for r in read_metrics(run) if r["iteration"] <= iterations]
     first = None
     for a, b in zip(here, record):
+        keys = [k for k in dict.fromkeys([*a, *b]) if k not in UNTIMED]
         diff = [k for k in keys if (k in a) != (k in b) or (k in a and a[k] != b[k])]
         if a["iteration"] != b["iteration"] or diff:
             first = {"iteration": a["iteration"], "fields": diff or ["iteration"]}

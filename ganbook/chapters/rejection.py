@@ -147,5 +147,5 @@ def run(base, steps=5000, checks=5, out=None, n=2500, seed=0, fourier=None, lr_D
                                                                                 "reverse_kl")}},
            "rejection_checks": rows}
     res["checks"] = [res["final"]]
-    R.write(Path(out) if out else folder(base, fourier), res, {f"it{r['iterations']}": kept[:R.KEEP].numpy()}, T.model)
-    return res
+    return R.write(Path(out) if out else folder(base, fourier), res, {f"it{r['iterations']}": kept[:R.KEEP].numpy()},
+                   T.model)

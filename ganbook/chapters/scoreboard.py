@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ganbook.core.models import FIXED_Z
 from ganbook.measures.features import over_draws
 from ganbook.measures.parzen import kmeans, parzen_protocol
 
-SAMPLE_SEED = 1234     # draw i of a generator: z seeded with SAMPLE_SEED + i
+SAMPLE_SEED = FIXED_Z   # draw i of a generator: z seeded with SAMPLE_SEED + i
 SLOTS = {"DCGAN": "mnist-dcgan", "WGAN": "mnist-wgan", "WGAN-GP": "mnist-wgan-gp",
          "VAE": "mnist-vae"}
 COLUMNS = [("IS", "IS", 2), ("FD", "FD", 2), ("precision", "precision", 3),

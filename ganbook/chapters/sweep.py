@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ganbook.core.models import fixed_generator
 from ganbook.data import splits as data_splits
 from ganbook.chapters import mnist as E
 from ganbook.core.checkpoint import write_metrics
@@ -130,7 +131,7 @@ def trace(variant, seed, out="runs/sweep/trace", iterations=2500, n_z=200, dense
     collapse statistics every 50 steps.  -> ``out``/VARIANT-seedS.csv"""
     kw = dict(VARIANTS[variant])
     T = E.build(dataset, seed=seed, splits=splits, **kw)
-    z = T.model.sample_z(n_z, torch.Generator().manual_seed(99))
+    z = T.model.sample_z(n_z, fixed_generator("sweep"))
 
     @torch.no_grad()
     def preact(t):

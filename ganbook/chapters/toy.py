@@ -1,10 +1,9 @@
 """1-D p_data for the toy chapters (Figure 1, saturation) and their small nets."""
-import math
 
-import numpy as np
 import torch
 from torch import nn
 
+from ganbook.core.models import FIXED_Z_FOR
 from ganbook.core.nets import MLP, Noise
 from ganbook.data.mixture1d import DISTRIBUTIONS, Mixture1D, p_data  # noqa: F401 (toy.p_data)
 
@@ -119,7 +118,7 @@ def saturation_run(g_loss, iterations=2000, seed=0, start=-4.0, p_data=None, hid
     p = p_data if p_data is not None else Mixture1D([1], [4.0], [0.5])
     G, D = toy_nets(hidden=hidden, d_z=1, seed=seed)
     noise = Noise(1, "uniform")
-    z = noise(2000, torch.Generator().manual_seed(seed + 12345))
+    z = noise(2000, torch.Generator().manual_seed(seed + FIXED_Z_FOR["views"]))
     with torch.no_grad():
         G.output_bias.add_(start - G(z).mean())
     recipe = Recipe(k=k, m=m, lr_D=lr, lr_G=lr, lr_decay=1.0, momentum=0.5,

@@ -7,8 +7,6 @@ training maximises the ELBO, E_q[log p(x|z)] - KL(q(z|x) || p(z)) <= log p(x), w
 
     python -m ganbook train mnist --model vae --out runs/mnist-vae --epochs 50
 """
-from pathlib import Path
-
 import numpy as np
 import torch
 

@@ -22,6 +22,7 @@ import math
 import numpy as np
 import torch
 
+from ganbook.core.models import fixed_generator
 from ganbook.base import theory as T
 from ganbook.chapters import toy
 from ganbook.core.models import GAN
@@ -108,7 +109,7 @@ def valid_W(n=1000, n_samples=1000):
     from ganbook.core.nets import eval_mode
 
     def callback(t):
-        g = torch.Generator().manual_seed(4321)
+        g = fixed_generator("critic")
         x = torch.as_tensor(t.run.valid[:n], device=t.device)
         with torch.no_grad(), eval_mode(t.D, t.G):
             fake = t.G(t.model.sample_z(n_samples, g).to(t.device))

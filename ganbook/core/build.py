@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from ganbook.core import checkpoint, convnets, nets
-from ganbook.core.models import GAN, VAE
+from ganbook.core.models import GAN, VAE, Classifier
 from ganbook.core.train import Recipe, Run, Trainer
 from ganbook.data import splits as data_splits
 from ganbook.data.splits import DATASETS, FACES
@@ -55,39 +55,77 @@ def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=N
         return build_vae(dataset, out, seed, splits, device=device, **recipe)
     if model != "gan":
         raise ValueError(f"unknown model {model!r}; use 'gan' or 'vae'")
-    archs = tuple(FACE_ARCHS) if dataset in FACES else ("small",) if dataset == "fake" else ("paper",)
-    archs += tuple(convnets.ARCHS) if dataset != "fake" else ()
-    arch = arch or archs[0]
-    if arch not in archs:
-        raise ValueError(f"unknown arch {arch!r} for {dataset}; use one of {archs}")
-    train, valid, test = splits if splits is not None else data_splits.load_splits(dataset)
-    x = torch.from_numpy(np.ascontiguousarray(train))
-    torch.manual_seed(seed)
-    if arch in convnets.ARCHS:              # DCGAN: its own nets and Adam recipe
-        side = int(round(x.shape[1] ** 0.5))
-        G = convnets.DCGAN_G(side, **convnets.arch_kwargs(arch, side))
-        D = convnets.DCGAN_D(side, **convnets.arch_kwargs(arch, side, "D"))
-        recipe = {**convnets.RECIPE, **recipe}
-    elif dataset in FACES:
-        a = FACE_ARCHS[arch]
-        G = nets.tfd_G(d_data=x.shape[1], hidden=a["G_hidden"], p_data_mean=x.mean(0), init=G_init)
-        D = nets.paper_D(d_data=x.shape[1], units=a["D_units"])
-        recipe = {**FACE_RECIPE, **recipe}
-    elif dataset == "fake":
-        G = nets.paper_G(d_data=x.shape[1], d_z=100, hidden=64, p_data_mean=x.mean(0), init=G_init,
-                         bias_clip=bias_clip)
-        D = nets.paper_D(d_data=x.shape[1], units=16)
-    else:
-        G = nets.paper_G(d_data=x.shape[1], p_data_mean=x.mean(0), init=G_init, bias_clip=bias_clip)
-        D = nets.paper_D(d_data=x.shape[1])
+    arch = arch or archs(dataset)[0]
     spec = {"dataset": dataset, "arch": arch, "G_init": G_init, "noise": noise, "bias_clip": bias_clip}
     if arch in convnets.ARCHS:              # G_init and bias_clip belong to the paper's G
         del spec["G_init"], spec["bias_clip"]
-    run = Run(GAN(G, D, nets.Noise(100, noise)), x, Recipe(seed=seed, **recipe), out, spec, valid, test)
+    _check_arch(dataset, arch)
+    train, valid, test = splits if splits is not None else data_splits.load_splits(dataset)
+    x = torch.from_numpy(np.ascontiguousarray(train))
+    torch.manual_seed(seed)
+    gan = make_model(spec, d_data=x.shape[1], p_data_mean=x.mean(0))
+    recipe = {**(convnets.RECIPE if arch in convnets.ARCHS else FACE_RECIPE if dataset in FACES else {}),
+              **recipe}
+    run = Run(gan, x, Recipe(seed=seed, **recipe), out, spec, valid, test)
     T = Trainer(run, device)
     if out is not None and not (Path(out) / "checkpoint.pt").exists():
         checkpoint.write_config(out, run.config())   # a resumed run's comes from its checkpoint
     return T
+
+
+# --- a record's nets, from its spec and model config alone -----------------------------------
+
+# Each data set's size, flat (square images: side 28, 48, 8).
+D_DATA = {"mnist": 784, "faces": 2304, "tfd": 2304, "fake": 64}
+
+
+def archs(dataset):
+    """The nets a GAN on ``dataset`` may have, its default first: the faces' MLPs
+    (:data:`FACE_ARCHS`), MNIST's 'paper', the fake set's 'small', then the DCGAN archs."""
+    own = tuple(FACE_ARCHS) if dataset in FACES else ("small",) if dataset == "fake" else ("paper",)
+    return own + (tuple(convnets.ARCHS) if dataset != "fake" else ())
+
+
+def _check_arch(dataset, arch):
+    if arch not in archs(dataset):
+        raise ValueError(f"unknown arch {arch!r} for {dataset}; use one of {archs(dataset)}")
+
+
+def make_model(spec, model=None, d_data=None, p_data_mean=None, with_D=True, G_init=None):
+    """The model a record's ``spec`` and ``model`` config (its ``config()``) describe, at
+    fresh weights drawn from torch's global generator (seed it first): a GAN (G, D, p_z), the
+    VAE or the classifier.  Training, loading shipped weights and counting parameters all
+    build their nets here.  ``d_data``: the data's size (default the data set's,
+    :data:`D_DATA`); ``p_data_mean``: the pixel means behind G's output bias; ``with_D``:
+    False for G alone (shipped weights hold no D); ``G_init``: overrides the spec's."""
+    model = model or {}
+    kind = model.get("model", spec.get("model", "gan"))
+    if kind == "classifier":
+        return Classifier(side=model["side"], classes=model.get("classes", 10), shift=model.get("shift", 0))
+    dataset = spec["dataset"]
+    d = d_data or D_DATA[dataset]
+    if kind == "vae":
+        return VAE(d_x=d, d_z=model.get("d_z", spec.get("d_z", SIZE["d_z"])), hidden=spec["hidden"])
+    if kind != "gan":
+        raise ValueError(f"unknown model {kind!r}; use 'gan', 'vae' or 'classifier'")
+    arch = spec.get("arch") or archs(dataset)[0]
+    _check_arch(dataset, arch)
+    prior = model.get("prior", {"d_z": 100, "kind": spec.get("noise", "uniform")})
+    d_z, init = prior["d_z"], G_init or spec.get("G_init", "paper")
+    if arch in convnets.ARCHS:              # DCGAN: its own nets
+        side = int(round(d ** 0.5))
+        G = convnets.DCGAN_G(side, d_z, **convnets.arch_kwargs(arch, side))
+        D = convnets.DCGAN_D(side, **convnets.arch_kwargs(arch, side, "D")) if with_D else None
+    elif dataset in FACES:
+        a = FACE_ARCHS[arch]
+        G = nets.tfd_G(d_data=d, d_z=d_z, hidden=a["G_hidden"], p_data_mean=p_data_mean, init=init)
+        D = nets.paper_D(d_data=d, units=a["D_units"]) if with_D else None
+    else:                                   # MNIST's paper nets, or the fake set's small ones
+        small = arch == "small"
+        G = nets.paper_G(d_data=d, d_z=d_z, hidden=64 if small else 1200, p_data_mean=p_data_mean,
+                         init=init, bias_clip=spec.get("bias_clip", 1e-3))
+        D = nets.paper_D(d_data=d, units=16 if small else 240) if with_D else None
+    return GAN(G, D, nets.Noise(d_z, prior["kind"]))
 
 
 # --- the VAE of the chapter after the paper -------------------------------------------------
@@ -105,18 +143,10 @@ def build_vae(dataset="mnist", out=None, seed=0, splits=None, d_z=SIZE["d_z"], h
     train, valid, test = splits if splits is not None else data_splits.load_splits(dataset)
     x = torch.from_numpy(np.ascontiguousarray(train))
     torch.manual_seed(seed)
-    model = VAE(d_x=x.shape[1], d_z=d_z, hidden=hidden)
     spec = {"dataset": dataset, "model": "vae", "d_z": d_z, "hidden": hidden}
+    model = make_model(spec, d_data=x.shape[1])
     run = Run(model, x, Recipe(seed=seed, **{**VAE_RECIPE, **recipe}), out, spec, valid, test)
     T = Trainer(run, device)
     if out is not None and not (Path(out) / "checkpoint.pt").exists():
         checkpoint.write_config(out, run.config())
     return T
-
-
-def vae_from_state(record, state):
-    """The VAE of shipped weights (a record whose model is 'vae')."""
-    d_x = state["decoder.net.2.bias"].numel()
-    vae = VAE(d_x=d_x, d_z=record["model"]["d_z"], hidden=state["decoder.net.0.bias"].numel())
-    vae.load_state_dict(state)
-    return vae.eval()

@@ -34,7 +34,10 @@ __all__ = ["Run", "Trainer", "Recipe", "StopTraining", "TrainingDiverged"]
 class Run:
     """What is trained, on what, how, and where: ``p_data`` is a tensor of examples, a tuple
     of tensors (examples, labels), or a sampler ``f(m, generator)``; ``spec`` says how the
-    model was built (data set, architecture, ...), so a checkpoint can be matched to it."""
+    model was built (data set, architecture, ...), so a checkpoint can be matched to it.
+    ``log``: what the callbacks that shape metrics.csv were told (how often they measure),
+    saved beside the recipe (config.json's "log") and kept from a resumed checkpoint; None
+    (no section) in runs made before it existed.  A checkpoint is matched without it."""
     model: torch.nn.Module
     p_data: object
     recipe: Recipe = field(default_factory=Recipe)
@@ -42,9 +45,11 @@ class Run:
     spec: dict = field(default_factory=dict)
     valid: object = None
     test: object = None
+    log: dict = None
 
     def config(self):
-        return {"spec": self.spec, "model": self.model.config(), "recipe": self.recipe.to_dict()}
+        return {"spec": self.spec, "model": self.model.config(), "recipe": self.recipe.to_dict(),
+                **({"log": dict(self.log)} if self.log is not None else {})}
 
 
 class Trainer:
@@ -251,6 +256,7 @@ class Trainer:
         a checkpoint of another model, spec or objective is refused, naming the mismatch."""
         checkpoint.check_matches(s, self.run.config(), self.model, source)
         self.run.recipe = Recipe.from_dict(s["config"]["recipe"])
+        self.run.log = s["config"].get("log", self.run.log)
         self._build()
         self.model.load_state_dict(s["model"])
         self.opt.load_state_dict(s["opt"])

@@ -14,9 +14,7 @@ images, research use): the book loads it from ``$GANBOOK_DATA/faces/fer2013/`` a
 redistributes it.  Every number on it carries :data:`FER2013_LABEL`.
 """
 import functools
-import math
 import os
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np

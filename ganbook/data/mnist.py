@@ -7,9 +7,7 @@ atomically) only when absent and a mirror answers.  Splits are the paper code's
 valid = 50,000..60,000, test = the 10,000 t10k images; pixels in [0, 1].
 """
 import gzip
-import hashlib
 import os
-import shutil
 import struct
 import urllib.request
 import zlib

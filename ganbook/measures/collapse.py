@@ -19,6 +19,7 @@ modes) is not caught by this number; the evaluation chapter's class coverage mea
 """
 import torch
 
+from ganbook.core.models import FIXED_Z_FOR
 from ganbook.core.nets import eval_mode
 
 SD_MIN = 0.05
@@ -26,7 +27,7 @@ AFTER = 1000     # steps before the detector judges (MNIST; every G starts below
 
 
 @torch.no_grad()
-def collapse_stats(G, D, noise, n=1000, seed=2014):
+def collapse_stats(G, D, noise, n=1000, seed=FIXED_Z_FOR["collapse"]):
     """{'D_G_z_eval', 'G_sd', 'collapsed'} from ``n`` samples (own RNG: the training
     RNGs are untouched, so checking does not change the run)."""
     g = torch.Generator().manual_seed(seed)

@@ -137,7 +137,7 @@ def tfd_protocol(samples, path=None, folds=range(5), sigmas=None, size=48):
     """The paper's TFD protocol for G's ``samples`` (n, size*size): for each fold, sigma
     chosen on that fold's whole valid set, log-likelihood of its test set; then the mean
     and standard error of the per-fold means."""
-    from ganbook.data.faces import TFD_FOLDS, load_tfd
+    from ganbook.data.faces import load_tfd
     sigmas = PAPER_SIGMAS if sigmas is None else sigmas
     rows = []
     for f in folds:

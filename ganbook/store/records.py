@@ -1,12 +1,12 @@
-"""A run's records read back: ``metrics.csv`` as rows, curves per epoch, and a replay that
-retrains a run's first iterations and compares them with its record.
+"""A run's records read back: ``metrics.csv`` as rows, and curves per epoch.
 
 A seed fixes a run (one torch thread, CPU): replaying the first n iterations of
-``runs/X`` must give the logged means of ``runs/X/metrics.csv`` to the last bit, which is
-what makes a stored curve evidence that the code on the page produced it.
+``runs/X`` (:func:`ganbook.chapters.mnist.replay`, from its config.json: spec, recipe, and
+the "log" settings that shaped the record) must give the rows of ``runs/X/metrics.csv``
+to the last bit, which is what makes a stored curve evidence that the code on the page
+produced it.
 """
 import csv
-import json
 from pathlib import Path
 
 import numpy as np

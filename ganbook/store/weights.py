@@ -11,11 +11,8 @@ which :func:`load` checks before reading a byte of it.
 import json
 from pathlib import Path
 
-from ganbook.core import convnets
-from ganbook.base.files import sha256
-from ganbook.base.files import atomic_path, atomic_write_text, save_tensors
-from ganbook.core.models import GAN
-from ganbook.core.nets import Noise, paper_G, tfd_G
+from ganbook.base.files import atomic_path, atomic_write_text, load_checked_tensors, save_tensors, sha256
+from ganbook.core.build import make_model
 
 MAX_MB = 12
 # The repository's weights/ folder (the package is installed from the clone, editable), so
@@ -64,42 +61,27 @@ def export(trainer, name, shipped=True, net=None, **info):
 def load(name):
     """(model, record) from shipped weights, after the SHA256 check: a GAN with G loaded and
     no D, or the classifier."""
-    from safetensors.torch import load_file
     meta, tensors = _paths(name)
     if not meta.exists() or not tensors.exists():
         raise FileNotFoundError(f"no shipped weights {meta.with_suffix('')} (need {meta.name} and "
                                 f"{tensors.name}); see weights/ for the models that ship")
     record = json.loads(meta.read_text())
-    digest = sha256(tensors)
-    if digest != record["sha256"]:
-        raise ValueError(f"{tensors}: SHA256 {digest[:16]}... does not match {record['sha256'][:16]}... "
-                         f"recorded in {meta.name}: the file is damaged or was replaced; restore it "
-                         "(git checkout -- weights/) before sampling")
-    state = load_file(str(tensors))
-    if record["model"]["model"] == "vae":
-        from ganbook.core.build import vae_from_state
-        return vae_from_state(record, state), record
-    if record["model"]["model"] == "classifier":
-        from ganbook.core.models import Classifier
-        m = record["model"]
-        clf = Classifier(side=m["side"], classes=m.get("classes", 10), shift=m.get("shift", 0))
-        clf.load_state_dict(state)
-        return clf.eval(), record
-    spec, prior = record["spec"], record["model"]["prior"]
-    if spec.get("arch") in convnets.ARCHS:
-        side = {"mnist": 28}.get(spec["dataset"], 48)
-        G = convnets.DCGAN_G(side, prior["d_z"], **convnets.arch_kwargs(spec["arch"], side))
-        G.load_state_dict(state)
-        return GAN(G, None, Noise(prior["d_z"], prior["kind"])), record
-    d = state["net.4.bias"].numel()
-    hidden = state["net.0.bias"].numel()
-    if spec["dataset"] in ("faces", "tfd"):
-        G = tfd_G(d_data=d, d_z=prior["d_z"], hidden=hidden)
-    else:
-        G = paper_G(d_data=d, d_z=prior["d_z"], hidden=hidden)
-    G.load_state_dict(state)
-    return GAN(G, None, Noise(prior["d_z"], prior["kind"])), record
-
+    state = load_checked_tensors(tensors, record["sha256"], meta.name,
+                                 "restore it (git checkout -- weights/) before sampling")
+    spec, config = record["spec"], record["model"]
+    if config["model"] == "vae" and "hidden" not in spec:
+        # A VAE record that names no hidden size (a model config holds only d_z): read it
+        # from the tensors, as the loader always did.
+        spec = {**spec, "hidden": state["decoder.net.0.bias"].numel()}
+    # A record names its data set, not the size of the data the run trained on (a test's
+    # splits may be smaller than its data set's): an MLP's output layer says it, as it always did.
+    d_data = next((state[k].numel() for k in ("net.4.bias", "decoder.net.2.bias") if k in state), None)
+    # G alone (no D ships), drawn with the paper's init whatever the spec's, as the loader
+    # always drew it: its weights are replaced, and torch's global generator moves as before.
+    model = make_model(spec, config, d_data, with_D=False, G_init="paper")
+    net = model.G if config["model"] == "gan" else model
+    net.load_state_dict(state)
+    return (model, record) if config["model"] == "gan" else (model.eval(), record)
 
 
 def ship(run, name, label=None):

@@ -9,6 +9,7 @@ import io
 import numpy as np
 
 from ganbook.chapters import latent
+from ganbook.base import images
 from ganbook.base.images import grid
 
 SEEDS = (0, 999)          # the slider range of each end's seed
@@ -31,11 +32,7 @@ def update(G, noise, seed0, seed1, steps=9, kind="linear", side=28, index=0):
 
 def png(array, scale=3):
     """A grey image in [0, 1] as PNG bytes, each pixel ``scale`` x ``scale``."""
-    import matplotlib.image as mpimg
-    a = np.kron(np.clip(array, 0, 1), np.ones((scale, scale)))
-    buf = io.BytesIO()
-    mpimg.imsave(buf, a, cmap="gray", vmin=0, vmax=1, format="png")
-    return buf.getvalue()
+    return images.png(array, scale, eight_bit=False)
 
 
 def readout(s):
