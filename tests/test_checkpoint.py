@@ -10,19 +10,18 @@ import textwrap
 import pytest
 import torch
 
+from conftest import small_gan
 from ganbook.core import checkpoint
 from ganbook.core import nets
 from ganbook.core.checkpoint import CheckpointError
-from ganbook.core.models import GAN
 from ganbook.core.recipe import Recipe
-from ganbook.core.train import Run, Trainer
 
 
 def trainer(out, hidden=8, objective="minimax", spec=None):
     torch.manual_seed(0)
     x = torch.rand(40, 6)
-    model = GAN(nets.MLP([3, hidden, 6], out="sigmoid"), nets.MaxoutD(6, 4, 2), nets.Noise(3))
-    return Trainer(Run(model, x, Recipe(m=8, objective=objective), out, spec or {"dataset": "toy"}))
+    return small_gan(x, D=nets.MaxoutD(6, 4, 2), hidden=hidden, recipe=Recipe(m=8, objective=objective),
+                     out=out, spec=spec or {"dataset": "toy"})
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from ganbook.data import splits as data_splits
+from conftest import random_splits
 from ganbook.cli.main import main
 
 def test_unknown_dataset_is_a_clear_error(tmp_path):
@@ -16,22 +16,18 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
         main(["train", "mnist", "--out", str(tmp_path / "r"), "--resume", "--iterations", "1"])
 
 
-def test_bad_learning_rate_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
+def test_bad_learning_rate_is_a_clear_error(tmp_path, monkeypatch, use_splits):
+    use_splits(random_splits())
     with pytest.raises(SystemExit, match="argument --lr: 0: it must be finite and > 0; e.g. --lr 0.1"):
         main(["train", "mnist", "--out", str(tmp_path / "r"), "--lr", "0", "--iterations", "1"])
     assert not list(tmp_path.iterdir())
 
 
-def _tiny_splits():
-    import numpy as np
-    rng = np.random.default_rng(0)
-    return tuple(rng.random((n, 784), dtype=np.float32) for n in (300, 200, 100))
 
 
-def test_train_resume_parzen_table1_end_to_end(tmp_path, monkeypatch, capsys):
+def test_train_resume_parzen_table1_end_to_end(tmp_path, monkeypatch, capsys, use_splits):
     # Tiny random "MNIST" so the pipeline is tested without the real files.
-    monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
+    use_splits(random_splits())
     run = tmp_path / "mnist"
     main(["train", "mnist", "--out", str(run), "--iterations", "4", "--m", "50"])
     with pytest.raises(SystemExit, match="pass --resume"):
@@ -62,8 +58,8 @@ def test_train_resume_parzen_table1_end_to_end(tmp_path, monkeypatch, capsys):
     (["--update", "alternating"], "paper", "alternating"),       # a flag beats the default
     (["--G-init", "he", "--bias-clip", "1e-3"], "he", "simultaneous"),
 ])
-def test_train_defaults_are_the_books_recipe(tmp_path, monkeypatch, flags, init, update):
-    monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
+def test_train_defaults_are_the_books_recipe(tmp_path, monkeypatch, flags, init, update, use_splits):
+    use_splits(random_splits())
     main(["train", "mnist", "--out", str(tmp_path / "r"), "--iterations", "1"] + flags)
     cfg = json.loads((tmp_path / "r" / "config.json").read_text())
     assert (cfg["spec"]["G_init"], cfg["recipe"]["update"]) == (init, update)
@@ -73,8 +69,8 @@ def test_train_defaults_are_the_books_recipe(tmp_path, monkeypatch, flags, init,
 
 @pytest.mark.parametrize("flags", [["--lr-G", "0.02"], ["--update", "simultaneous"], ["--seed", "3"],
                                    ["--paper-recipe"], ["--noise", "normal"]])
-def test_resume_refuses_recipe_flags_and_keeps_the_record(tmp_path, monkeypatch, flags):
-    monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
+def test_resume_refuses_recipe_flags_and_keeps_the_record(tmp_path, monkeypatch, flags, use_splits):
+    use_splits(random_splits())
     run = tmp_path / "r"
     main(["train", "mnist", "--out", str(run), "--iterations", "2", "--m", "50"])
     before = (run / "config.json").read_text()
@@ -83,9 +79,9 @@ def test_resume_refuses_recipe_flags_and_keeps_the_record(tmp_path, monkeypatch,
     assert (run / "config.json").read_text() == before
 
 
-def test_config_json_is_the_checkpoints_config(tmp_path, monkeypatch):
+def test_config_json_is_the_checkpoints_config(tmp_path, monkeypatch, use_splits):
     from ganbook.core import checkpoint
-    monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
+    use_splits(random_splits())
     run = tmp_path / "r"
     main(["train", "mnist", "--out", str(run), "--iterations", "3", "--m", "50", "--lr-G", "0.05"])
     main(["train", "mnist", "--out", str(run), "--iterations", "3", "--resume"])
@@ -184,8 +180,8 @@ def test_out_that_is_a_file_is_refused(tmp_path, monkeypatch):
     assert _tree(tmp_path) == {"F": b"mine"}
 
 
-def test_out_of_another_run_is_refused_unless_resumed(tmp_path, monkeypatch):
-    monkeypatch.setattr(data_splits, "load_splits", lambda name: _tiny_splits())
+def test_out_of_another_run_is_refused_unless_resumed(tmp_path, monkeypatch, use_splits):
+    use_splits(random_splits())
     monkeypatch.chdir(tmp_path)
     main(["train", "fake", "--out", "D", "--iterations", "2", "--quiet"])
     (tmp_path / "M").mkdir()                      # a mixtures run folder: no config.json

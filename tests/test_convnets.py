@@ -3,7 +3,6 @@ trains them, and the FLOP count is torch's own counter on a real step."""
 import pytest
 import torch
 
-from ganbook.data import splits as data_splits
 from ganbook.core import convnets as C
 from ganbook.core.steps import batch_dependent
 
@@ -82,11 +81,10 @@ def test_dcgan_trains_through_the_one_loop_and_ships(tmp_path, dataset, side, ar
         E.build("fake", arch="dcgan")
 
 
-def test_cli_gives_dcgan_its_own_recipe(tmp_path, monkeypatch):
+def test_cli_gives_dcgan_its_own_recipe(tmp_path, monkeypatch, use_splits):
     import json
-    from ganbook.chapters import mnist as E
     from ganbook.cli.main import main
-    monkeypatch.setattr(data_splits, "load_splits", lambda dataset: _splits())
+    use_splits(_splits())
     main(["train", "mnist", "--arch", "dcgan", "--out", str(tmp_path / "run"), "--iterations", "2",
           "--quiet"])
     cfg = json.loads((tmp_path / "run" / "config.json").read_text())

@@ -14,7 +14,6 @@ import pytest
 import torch
 from scipy.io import savemat
 
-from ganbook.data import splits as data_splits
 from ganbook.measures.parzen import tfd_protocol
 from ganbook.chapters import mnist as E
 from ganbook.data import faces
@@ -243,8 +242,8 @@ def small_archs(monkeypatch):
 
 
 @pytest.fixture
-def tiny_data(monkeypatch):
-    monkeypatch.setattr(data_splits, "load_splits", lambda name: tiny_faces())
+def tiny_data(use_splits):
+    use_splits(tiny_faces())
 
 
 def test_build_faces_uses_the_face_nets_and_tfd_recipe(small_archs):

@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch import nn
 
+from conftest import small_gan
 from ganbook.core import nets
 from ganbook.core.models import GAN
 from ganbook.core.objectives import WGAN, WGANGP, LeastSquares, Minimax, objective
@@ -114,10 +115,8 @@ def test_every_objective_trains_and_resumes_exactly(tmp_path, name, update):
     def make(out=None):
         torch.manual_seed(1)
         x = torch.rand(80, 6)
-        G = nets.MLP([3, 8, 6], out="sigmoid")
-        D = nets.MaxoutD(6, units=4, pieces=2)
         r = Recipe(objective=name, update=update, m=10, k=2, optimizer="adam", lr_D=1e-3, lr_G=1e-3)
-        return Trainer(Run(GAN(G, D, nets.Noise(3)), x, r, out))
+        return small_gan(x, D=nets.MaxoutD(6, units=4, pieces=2), recipe=r, out=out)
     a = make()
     a.train(iterations=12, progress=False, log_every=4)
     b = make(tmp_path)

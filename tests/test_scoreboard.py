@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook.data import splits as data_splits
 from ganbook.chapters import classifier as C
 from ganbook.chapters import scoreboard
 from ganbook.store import weights
@@ -71,9 +70,8 @@ def _tiny_mnist(split, with_labels=False):
     return (x, y) if with_labels else x
 
 
-def test_evaluate_cli_writes_every_measure(tmp_path, monkeypatch, clf, capsys):
-    monkeypatch.setattr(data_splits, "load_splits",
-                        lambda name: tuple(_tiny_mnist(s) for s in ("train", "valid", "test")))
+def test_evaluate_cli_writes_every_measure(tmp_path, monkeypatch, clf, capsys, use_splits):
+    use_splits(tuple(_tiny_mnist(s) for s in ("train", "valid", "test")))
     monkeypatch.setattr("ganbook.data.mnist.load_mnist", _tiny_mnist)
     run = tmp_path / "run"
     main(["train", "mnist", "--out", str(run), "--iterations", "2", "--m", "50", "--quiet"])

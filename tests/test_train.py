@@ -5,16 +5,15 @@ import math
 import pytest
 import torch
 
+from conftest import small_gan
 from ganbook.core import nets
 from ganbook.core.models import GAN
 from ganbook.core.objectives import Minimax
-from ganbook.core.train import Recipe, Run, StopTraining, Trainer, TrainingDiverged
+from ganbook.core.train import Recipe, Run, Trainer, TrainingDiverged
 
 
 def gan(p_data, G=None, D=None, d_z=3, recipe=None, out=None):
-    G = G if G is not None else nets.MLP([d_z, 8, p_data.shape[1]], out="sigmoid")
-    D = D if D is not None else nets.MaxoutD(p_data.shape[1], units=5, pieces=3)
-    return Trainer(Run(GAN(G, D, nets.Noise(d_z)), p_data, recipe or Recipe(m=8), out))
+    return small_gan(p_data, G, D, d_z=d_z, recipe=recipe, out=out)
 
 
 def small(update="simultaneous", out=None, n=50, k=1, seed=0, **kw):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from ganbook.data import splits as data_splits
+from conftest import random_splits
 from ganbook.base import theory as T
 from ganbook.chapters import toy
 from ganbook.chapters import wasserstein as W
@@ -49,23 +49,20 @@ def test_clipped_critic_is_monotone_but_only_k_times_w1():
         W.critic_estimate(pd, 6.0, 0.5, "minimax")
 
 
-def _tiny_mnist():
-    rng = np.random.default_rng(0)
-    return tuple(rng.random((n, 784), dtype=np.float32) for n in (640, 200, 100))
 
 
 @pytest.mark.parametrize("objective, arch, optimizer, lr", [
     ("wgan", "paper", "rmsprop", 5e-5), ("wgan_gp", "paper", "adam", 1e-4),
     ("wgan", "dcgan", "rmsprop", 5e-5), ("wgan_gp", "dcgan-critic", "adam", 1e-4)])
 def test_cli_trains_the_wasserstein_papers_recipes(tmp_path, monkeypatch, objective, arch,
-                                                    optimizer, lr):
+                                                    optimizer, lr, use_splits):
     import json
 
     from ganbook.chapters import mnist as E
     from ganbook.store import records
     from ganbook.cli.main import main
     from ganbook.core.objectives import RECIPES
-    monkeypatch.setattr(data_splits, "load_splits", lambda dataset: _tiny_mnist())
+    use_splits(random_splits((640, 200, 100)))
     out = tmp_path / "run"
     main(["train", "mnist", "--objective", objective, "--arch", arch, "--out", str(out),
           "--epochs", "1", "--quiet"])
@@ -92,7 +89,7 @@ def test_valid_W_is_the_critics_mean_gap_on_held_out_data():
 
     from ganbook.chapters import mnist as E
     from ganbook.core.nets import eval_mode
-    T = E.build("mnist", splits=_tiny_mnist(), objective="wgan", seed=0)
+    T = E.build("mnist", splits=random_splits((640, 200, 100)), objective="wgan", seed=0)
     got = W.valid_W(n=100, n_samples=50)(T)["valid_W"]
     g = torch.Generator().manual_seed(4321)
     with torch.no_grad(), eval_mode(T.D, T.G):
