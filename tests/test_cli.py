@@ -233,3 +233,23 @@ def test_log_settings_are_saved_kept_on_resume_and_changes_refused(tmp_path, mon
     cfg = json.loads((run / "config.json").read_text())
     assert cfg["log"] == log == seen[1]["log"]
     assert json.loads(json.dumps(checkpoint.load(run / "checkpoint.pt")["config"])) == cfg
+
+
+def test_the_average_of_G_gets_its_own_table1_row(tmp_path, capsys, use_splits):
+    use_splits(random_splits())
+    run = tmp_path / "mnist-x"
+    main(["train", "mnist", "--out", str(run), "--iterations", "9", "--G-ema", "0.9", "--noise", "normal",
+          "--lr-decay", "1.0001", "--quiet"])
+    main(["parzen", str(run), "--samples", "300"])
+    main(["parzen", str(run), "--samples", "300", "--checkpoint", "best-avg"])
+    rec = json.loads((run / "parzen-avg.json").read_text())
+    assert rec["checkpoint"].endswith("running average of G")
+    capsys.readouterr()
+    main(["table1", str(run), "--baselines"])
+    out = capsys.readouterr().out
+    assert "z ~ N(0, I); lr annealed to 1e-06 by epoch" in out
+    assert "the same run's average of G" in out.splitlines()[-1]
+    plain = tmp_path / "mnist-plain"
+    main(["train", "mnist", "--out", str(plain), "--iterations", "3", "--quiet"])
+    with pytest.raises(SystemExit, match="kept no average of G"):
+        main(["parzen", str(plain), "--samples", "300", "--checkpoint", "best-avg"])

@@ -3,6 +3,7 @@ Parzen, G kept at its best epoch, sample grids), the paper's Parzen protocol on 
 the baselines, Table 1, and a replay that checks a run's record by training it again.
 The nets are built by :func:`ganbook.core.build.build`."""
 import json
+import math
 from dataclasses import asdict
 from pathlib import Path
 
@@ -114,25 +115,46 @@ def parzen_run(run, n_samples=10000, splits=None, checkpoint="best"):
     """The paper's Parzen protocol on a run; the result is also written to run/parzen.json.
 
     ``checkpoint='best'``: G at the epoch of the best validation Parzen (``run``/best-G,
-    chosen on validation data only), if the run kept one; 'last': the last checkpoint.
+    chosen on validation data only), if the run kept one; 'last': the last checkpoint;
+    'best-avg': the running average of G (recipe ``G_ema``) at its own best validation
+    epoch (``run``/best-G-avg), a row of its own, written to run/parzen-avg.json.
     """
     from ganbook.store import weights
     T = load_run(run, splits)
     dataset, model = T.run.spec["dataset"], T.model
     chosen = {"checkpoint": "last", "iteration": T.iteration, "epoch": T.epoch,
               "train_minutes": T.wall / 60}
-    if checkpoint == "best" and (Path(run) / f"{BEST}.json").exists():
-        model, rec = weights.load(Path(run) / BEST)
-        chosen = {"checkpoint": "best by validation Parzen", "iteration": rec["iteration"],
-                  "epoch": rec["epoch"], "train_minutes": rec["train_minutes"],
+    kept = {"best": BEST, "best-avg": BEST_AVG}.get(checkpoint)
+    if checkpoint == "best-avg" and not (Path(run) / f"{BEST_AVG}.json").exists():
+        raise FileNotFoundError(f"{run} kept no average of G ({BEST_AVG}.json): train with --G-ema "
+                                "to keep one, or use --checkpoint best")
+    if kept and (Path(run) / f"{kept}.json").exists():
+        model, rec = weights.load(Path(run) / kept)
+        chosen = {"checkpoint": "best by validation Parzen" + (", running average of G" if kept == BEST_AVG else ""),
+                  "iteration": rec["iteration"], "epoch": rec["epoch"], "train_minutes": rec["train_minutes"],
                   "valid_parzen": rec["valid_parzen"], "last_epoch": T.epoch}
     res = _protocol(dataset, samples(model, n_samples), T.run.valid, T.run.test)
-    row = asdict(res) | chosen | {"dataset": dataset, "recipe": T.recipe.to_dict()}
+    row = asdict(res) | chosen | {"dataset": dataset, "recipe": T.recipe.to_dict(), "spec": T.run.spec}
     if dataset in FACES:
         from ganbook.data.faces import label
         row |= {"label": label(dataset)}
-    atomic_write_text(Path(run) / "parzen.json", json.dumps(row, indent=1))
+    name = "parzen-avg.json" if kept == BEST_AVG else "parzen.json"
+    atomic_write_text(Path(run) / name, json.dumps(row, indent=1))
     return res
+
+
+def change_from_the_paper(record):
+    """What a run changed from the authors' mnist.yaml, in words ('' for none), from the
+    recipe and spec of its parzen.json: the prior, the learning-rate schedule."""
+    r, spec, said = record.get("recipe", {}), record.get("spec", {}), []
+    if spec.get("noise", "uniform") != "uniform":
+        said.append({"normal": "z ~ N(0, I)"}.get(spec["noise"], f"z ~ {spec['noise']}"))
+    decay = r.get("lr_decay", 1.000004)
+    if decay != 1.000004 and decay > 1:
+        updates = math.log(r.get("lr_G", 0.1) / r.get("lr_min", 1e-6)) / math.log(decay)
+        per_epoch = record["iteration"] / record["epoch"] if record.get("epoch") else 500   # updates
+        said.append(f"lr annealed to {r.get('lr_min', 1e-6):g} by epoch {updates / per_epoch:.0f}")
+    return "; ".join(said)
 
 
 def _protocol(dataset, s, valid, test):
@@ -191,9 +213,16 @@ def table1(runs=("runs/mnist", "runs/faces"),
         d = r.get("dataset", "mnist")
         sigma = f"sigma={r['sigma']:.3f}" if "sigma" in r else "sigma per fold"
         best = " (best valid)" if r.get("checkpoint", "last") != "last" else ""
+        change = change_from_the_paper(r)
         lines.append(line(f"Adversarial nets, ours ({Path(run).name})", f"{r['mean']:.0f} ± {r['se']:.0f}",
                           d, f"measured{where(d)}, epoch {r['epoch']:.0f}{best}, "
-                             f"{r['train_minutes']:.0f} min, {sigma}"))
+                             f"{r['train_minutes']:.0f} min, {sigma}" + (f"; {change}" if change else "")))
+        avg = Path(run) / "parzen-avg.json"
+        if avg.exists():
+            a = json.loads(avg.read_text())
+            lines.append(line("  the same run's average of G", f"{a['mean']:.0f} ± {a['se']:.0f}", d,
+                              f"measured, epoch {a['epoch']:.0f} (best valid), {a['train_minutes']:.0f} min, "
+                              f"sigma={a['sigma']:.3f}"))
     for b in [baselines] if isinstance(baselines, (str, Path)) else baselines:
         if Path(b).exists():
             for name, r in json.loads(Path(b).read_text()).items():

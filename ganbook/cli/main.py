@@ -91,7 +91,10 @@ def cmd_ship(a):
 
 def cmd_parzen(a):
     from ganbook.chapters import mnist as E
-    res = E.parzen_run(a.run, n_samples=a.samples, checkpoint=a.checkpoint)
+    try:
+        res = E.parzen_run(a.run, n_samples=a.samples, checkpoint=a.checkpoint)
+    except FileNotFoundError as e:
+        sys.exit(str(e))
     print(f"{a.run}: {res}")
 
 
@@ -145,8 +148,9 @@ def main(argv=None):
     z = sub.add_parser("parzen", help="the paper's Parzen protocol on a trained run")
     z.add_argument("run")
     z.add_argument("--samples", type=count("--samples", 10000), default=10000)
-    z.add_argument("--checkpoint", choices=["best", "last"], default="best",
-                   help="G at the best validation Parzen (the run's best-G, if kept) or the last")
+    z.add_argument("--checkpoint", choices=["best", "last", "best-avg"], default="best",
+                   help="G at the best validation Parzen (the run's best-G, if kept), the last, or "
+                        "the running average of G at its best (best-G-avg, written to parzen-avg.json)")
     z.set_defaults(fn=cmd_parzen)
     b = sub.add_parser("baselines", help="Parzen of real held-out data and k-means centroids")
     b.add_argument("dataset")
