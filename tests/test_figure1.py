@@ -120,7 +120,7 @@ def test_train_G_moves_only_G_and_raises_D_of_G():
     t = F.make_trainer(seed=0)
     t.train_D(300)
     G0, D0 = params(t.G), params(t.D)
-    z = F.fixed_z(t.noise, 2000)
+    z = F.fixed_z(t.p_z, 2000)
     with torch.no_grad():
         d_before = torch.sigmoid(t.D(t.G(z))).mean().item()
     t.train_G(5)

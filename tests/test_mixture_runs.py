@@ -163,7 +163,7 @@ def test_minibatch_effect_is_nil_without_batch_norm_and_not_with_it(tmp_path):
     mh = lambda r: (r["modes"], r["high_quality"])         # (the reverse KL is nan with no good sample)
     assert mh(ln["eval"]) == mh(ln["train, m = 10"])
     T = R.load_model(tmp_path / "batch/grid/gan/seed0")
-    z = T.noise(200, torch.Generator().manual_seed(0))
+    z = T.p_z(200, torch.Generator().manual_seed(0))
     with torch.no_grad():
         assert mh(bn["eval"]) == mh(of_mixture(T.G(z), T.run.p_data))
         T.G.train()

@@ -89,19 +89,19 @@ def test_the_annealed_variant_falls_tenfold_over_its_budget(one_thread):
 def test_the_clustered_variant_draws_z_from_separated_clusters(one_thread):
     """'clustered_z': z = c_j + 0.03 eps, 100 fixed centres in R^8, the same for every seed."""
     t = M.build("grid", "clustered_z", seed=3, hidden_G=8, hidden_D=8)
-    assert t.noise.kind == "clusters" and t.noise.d_z == 8 and t.run.spec["prior"] == "clusters"
+    assert t.p_z.kind == "clusters" and t.p_z.d_z == 8 and t.run.spec["prior"] == "clusters"
     assert t.run.spec["norm"] == "layer" and not any(isinstance(m, torch.nn.BatchNorm1d) for m in t.G.modules())
     z = t.model.sample_z(5000, torch.Generator().manual_seed(0))
-    d = torch.cdist(z, t.noise.centres)
+    d = torch.cdist(z, t.p_z.centres)
     near, j = d.min(1)
     assert float(near.max()) < 0.03 * 8          # every z within a few spreads of a centre ...
-    assert float(torch.cdist(t.noise.centres, t.noise.centres).add(torch.eye(100) * 1e9).min()) > 0.5
+    assert float(torch.cdist(t.p_z.centres, t.p_z.centres).add(torch.eye(100) * 1e9).min()) > 0.5
     assert len(j.unique()) == 100                 # ... and every centre used
-    again = M.build("grid", "clustered_z", seed=4, hidden_G=8, hidden_D=8).noise.centres
-    assert torch.equal(again, t.noise.centres)    # p_z is part of the variant, not of the seed
-    assert M.build("grid", "gan", seed=0, hidden_G=8, hidden_D=8).noise.kind == "normal"
+    again = M.build("grid", "clustered_z", seed=4, hidden_G=8, hidden_D=8).p_z.centres
+    assert torch.equal(again, t.p_z.centres)    # p_z is part of the variant, not of the seed
+    assert M.build("grid", "gan", seed=0, hidden_G=8, hidden_D=8).p_z.kind == "normal"
     with pytest.raises(ValueError, match="no one-coordinate quantile"):
-        t.noise.quantile(torch.tensor([0.5]))
+        t.p_z.quantile(torch.tensor([0.5]))
 
 
 def test_a_fourier_D_sees_its_input_through_fixed_frequencies(one_thread):

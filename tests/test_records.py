@@ -28,6 +28,7 @@ def test_replay_reproduces_a_run_and_catches_a_changed_record(tmp_path):
     from ganbook.chapters import mnist as E
     r = E.replay(run, 30, splits=E.fake_splits(), collapse_every=10)
     assert r["equal"] and r["rows"] == 4, r      # 10, 20, 24 (epoch 1: valid Parzen), 30
+    assert r["equal_rows"] == 4
     lines = (run / "metrics.csv").read_text().splitlines()
     head = lines[0].split(",")
     cells = lines[2].split(",")                      # the row of iteration 20
@@ -36,7 +37,9 @@ def test_replay_reproduces_a_run_and_catches_a_changed_record(tmp_path):
     lines[2] = ",".join(cells)
     (run / "metrics.csv").write_text("\n".join(lines) + "\n")
     r = E.replay(run, 30, splits=E.fake_splits(), collapse_every=10)
-    assert not r["equal"] and r["first_difference"] == {"iteration": 20.0, "fields": ["loss_G"]}
+    first = r["first_difference"]
+    assert not r["equal"] and (first["iteration"], first["fields"]) == (20.0, ["loss_G"])
+    assert 0 < first["relative"] < 1e-10 and r["equal_rows"] == 1     # one cell, altered by 1e-12
 
 
 def _replay_equal(run, iterations, **log):

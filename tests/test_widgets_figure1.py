@@ -65,7 +65,7 @@ def test_data_and_noise_and_hidden_start_a_new_run(lab):
     lab.controls["p_data"].value = "bimodal"
     assert lab.trainer.iteration == 0 and lab.trainer.p_data.mus.tolist() == [2.0, 6.0]
     lab.controls["noise"].value = "normal"
-    assert lab.trainer.noise.kind == "normal"
+    assert lab.trainer.p_z.kind == "normal"
     lab.controls["hidden"].value = 8
     assert lab.trainer.G.f.net[0].out_features == 8 and lab.trainer.D.f.net[0].out_features == 8
 

@@ -203,6 +203,6 @@ def test_the_prior_in_pieces_is_offered_and_reaches_the_trainer():
     pg = Playground(dataset="grid", seed=0)
     assert ("100 clusters", "clusters") in [tuple(o) for o in pg.controls["prior"].options]
     pg.controls["prior"].value = "clusters"                 # a new run, z from the clusters
-    assert pg.trainer.noise.kind == "clusters" and pg.trainer.run.spec["prior"] == "clusters"
+    assert pg.trainer.p_z.kind == "clusters" and pg.trainer.run.spec["prior"] == "clusters"
     pg.step()
     assert pg.trainer.iteration > 0

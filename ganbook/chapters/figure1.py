@@ -124,8 +124,8 @@ def snapshot(trainer, label="", keep_state=True, n_grid=2001):
     """Measure the trainer's G and D: p_g (KDE), D and D* on a grid, JSD, max|D - 1/2|."""
     pd, G, D = trainer.p_data, trainer.G, trainer.D
     with torch.no_grad():
-        s = G(fixed_z(trainer.noise)).numpy().ravel().astype(np.float64)
-        za = arrow_z(trainer.noise)
+        s = G(fixed_z(trainer.p_z)).numpy().ravel().astype(np.float64)
+        za = arrow_z(trainer.p_z)
         Gz = G(za).numpy().ravel()
     lo, hi = pd.support
     lo, hi = min(lo, s.min()), max(hi, s.max())
@@ -148,7 +148,7 @@ def snapshot(trainer, label="", keep_state=True, n_grid=2001):
         max_D_half=float(np.abs(Dx[on_data] - 0.5).max()),
         max_D_Dstar=float(err[on_both].max()),
         mean_D_Dstar=float((0.5 * (p + q) * err).sum() * dx), view=view(pd),
-        noise=trainer.noise.kind, label=label,
+        noise=trainer.p_z.kind, label=label,
         state=copy.deepcopy(trainer.state_dict()) if keep_state else None)
 
 

@@ -77,13 +77,14 @@ def plot(results, ax=None):
         if "sample_share_by_class" in r:
             ax[1].bar(classes + i * width, 100 * np.asarray(r["sample_share_by_class"]), width, label=label)
     share = 100 * np.asarray(next(iter(results.values()))["test_share_by_class"])
-    ax[1].step(np.r_[classes, classes[-1] + 1] - 0.1, np.r_[share, share[-1]], where="post",
-               color="k", lw=1, label="test set")
+    ax[1].hlines(share, classes - width / 2 - 0.05, classes + 0.8 - width / 2 + 0.05, color="k", lw=1.5,
+                 label="test set")
     ax[0].set(xlabel="test digit", ylabel="nats below real images (at the same sigma)",
               title="Parzen deficit by digit", xticks=classes + 0.4 - width / 2, xticklabels=classes)
     ax[1].set(xlabel="digit (the book's classifier)", ylabel="% of samples",
               title="What G draws", xticks=classes + 0.4 - width / 2, xticklabels=classes)
     ax[0].legend(fontsize=8)
+    ax[1].legend(fontsize=8, ncol=2)
     return ax
 
 

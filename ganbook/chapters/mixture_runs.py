@@ -238,7 +238,7 @@ def minibatch_effect(run_folder, m=100, n=2500, seed=0):
     statistics: the samples D is shown in training); with batch norm in G they differ,
     because each sample then depends on the others in its minibatch."""
     T = load_model(run_folder)
-    mix, z = T.run.p_data, T.noise(n, torch.Generator().manual_seed(seed))
+    mix, z = T.run.p_data, T.p_z(n, torch.Generator().manual_seed(seed))
     out = {"eval": of_mixture(T.G(z), mix)}
     T.G.train()
     out[f"train, m = {m}"] = of_mixture(torch.cat([T.G(z[i:i + m]) for i in range(0, n, m)]), mix)

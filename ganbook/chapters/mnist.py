@@ -242,7 +242,9 @@ def replay(run, iterations, splits=None, **log):
     every field but the wall-clock time: the means of the step's statistics (e.g.
     :data:`ganbook.store.records.LOSS_KEYS`), the collapse checks and each epoch's validation measures.  ``log``: settings
     that override the config's (for a run whose config.json predates its "log" section).
-    -> {'rows', 'equal', 'first_difference', 'seconds'}."""
+    -> {'rows', 'equal', 'equal_rows' (identical rows before the first difference),
+    'first_difference' (its iteration, fields and largest relative size: another CPU's float
+    kernels can round the last bits differently, and the game amplifies it), 'seconds'}."""
     import time
     cfg = json.loads((Path(run) / "config.json").read_text())
     recipe = dict(cfg["recipe"])
@@ -253,14 +255,17 @@ def replay(run, iterations, splits=None, **log):
     T.train(iterations=iterations, every=every, on_epoch=on_epoch, progress=False, checkpoint=False)
     here = [{k: float(v) for k, v in r.items()} for r in T.history]
     record = [r for r in read_metrics(run) if r["iteration"] <= iterations]
-    first = None
+    first, equal_rows = None, 0
     for a, b in zip(here, record):
         keys = [k for k in dict.fromkeys([*a, *b]) if k not in UNTIMED]
         diff = [k for k in keys if (k in a) != (k in b) or (k in a and a[k] != b[k])]
         if a["iteration"] != b["iteration"] or diff:
-            first = {"iteration": a["iteration"], "fields": diff or ["iteration"]}
+            size = max([abs(a[k] - b[k]) / max(abs(b[k]), 1e-12) for k in diff if k in a and k in b]
+                       + [math.inf] * any((k in a) != (k in b) for k in diff))
+            first = {"iteration": a["iteration"], "fields": diff or ["iteration"], "relative": size}
             break
+        equal_rows += 1
     if first is None and len(here) != len(record):
         first = {"rows": (len(here), len(record))}
-    return {"rows": len(here), "equal": first is None, "first_difference": first,
+    return {"rows": len(here), "equal": first is None, "equal_rows": equal_rows, "first_difference": first,
             "seconds": time.perf_counter() - t0}

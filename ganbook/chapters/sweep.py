@@ -56,7 +56,7 @@ def run(variant, seed, out="runs/sweep", epochs=5, check_every=250, stop_after=N
     while T.epoch < epochs and (stop_after is None or streak < stop_after):
         T.train(iterations=check_every, epochs=epochs, on_epoch=[parzen], log_every=50,
                 progress=progress, checkpoint=False)
-        st = collapse_stats(T.G, T.D, T.noise)
+        st = collapse_stats(T.G, T.D, T.p_z)
         checks.append({"iteration": T.iteration, "epoch": round(T.epoch, 3),
                        "D_G_z_eval": st["D_G_z_eval"], "G_sd": st["G_sd"]})
         streak = streak + 1 if st["collapsed"] else 0
@@ -141,7 +141,7 @@ def trace(variant, seed, out="runs/sweep/trace", iterations=2500, n_z=200, dense
         return {"preact_max": a.abs().max().item(), "preact_sd_z": a.std(0).mean().item()}
 
     def stats(t):
-        st = collapse_stats(t.G, t.D, t.noise)
+        st = collapse_stats(t.G, t.D, t.p_z)
         return {"D_G_z_eval": st["D_G_z_eval"], "G_sd": st["G_sd"]}
     T.train(iterations=iterations, log_every=1, every=[(1, preact), (50, stats)], progress=False,
             checkpoint=False)

@@ -97,7 +97,7 @@ def critic_estimate(p_data, a, b, objective="wgan_gp", steps=2000, seed=0, hidde
     t.train_D(steps)
     g = torch.Generator().manual_seed(seed + 10_000)
     with torch.no_grad():
-        x, z = p_data.sample(n_eval, g), t.model.prior(n_eval, g)
+        x, z = p_data.sample(n_eval, g), t.model.p_z(n_eval, g)
         return float(D(x).mean() - D(t.G(z)).mean())
 
 
@@ -136,7 +136,7 @@ def toy_curves(objective="wgan_gp", iterations=1500, every=50, seed=0, start=-8.
         warm_up(t)
     t.train_D(d_first)                    # D (near) its best against the first p_g, as Fig. 1a
     g = torch.Generator().manual_seed(seed + 10_000)
-    x, z = t.p_data.sample(n, g), F.fixed_z(t.noise, n)
+    x, z = t.p_data.sample(n, g), F.fixed_z(t.p_z, n)
 
     def measure():
         with torch.no_grad():

@@ -15,15 +15,15 @@ from ganbook.core.nets import MLP, Noise, eval_mode
 class GAN(nn.Module):
     """G and D of Goodfellow et al. 2014 and the prior p_z: x = G(z), z ~ p_z."""
 
-    def __init__(self, G, D, prior):
+    def __init__(self, G, D, p_z):
         super().__init__()
-        self.G, self.D, self.prior = G, D, prior
+        self.G, self.D, self.p_z = G, D, p_z
 
     def nets(self):
         return {"D": self.D, "G": self.G}
 
     def sample_z(self, n, generator=None):
-        return self.prior(n, generator)
+        return self.p_z(n, generator)
 
     @torch.no_grad()
     def sample(self, n, generator=None, batch=2000):
@@ -31,11 +31,11 @@ class GAN(nn.Module):
         the CPU, so a seed gives the same z wherever G lives)."""
         device = next(self.G.parameters()).device
         with eval_mode(self.G):
-            return torch.cat([self.G(self.prior(min(batch, n - a), generator).to(device)).cpu()
+            return torch.cat([self.G(self.p_z(min(batch, n - a), generator).to(device)).cpu()
                               for a in range(0, n, batch)]) if n else torch.empty(0)
 
     def config(self):
-        return {"model": "gan", "prior": {"d_z": self.prior.d_z, "kind": self.prior.kind}}
+        return {"model": "gan", "prior": {"d_z": self.p_z.d_z, "kind": self.p_z.kind}}
 
 
 class VAE(nn.Module):
@@ -54,7 +54,7 @@ class VAE(nn.Module):
         self.d_z = d_z
         self.encoder = MLP([d_x, hidden, 2 * d_z], hidden="relu")
         self.decoder = MLP([d_z, hidden, d_x], hidden="relu")   # Bernoulli logits
-        self.prior = Noise(d_z, "normal")
+        self.p_z = Noise(d_z, "normal")
 
     def nets(self):
         return {"vae": self}
@@ -72,7 +72,7 @@ class VAE(nn.Module):
     def sample(self, n, generator=None, batch=None):
         """The decoder's Bernoulli means at z ~ N(0, I) (``batch``: accepted, as GAN.sample
         takes it; the decoder is small enough for one pass)."""
-        return torch.sigmoid(self.decoder(self.prior(n, generator)))
+        return torch.sigmoid(self.decoder(self.p_z(n, generator)))
 
     def config(self):
         return {"model": "vae", "d_z": self.d_z}

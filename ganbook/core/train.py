@@ -103,7 +103,7 @@ class Trainer:
         if self.G_avg is None:
             return None
         from ganbook.core.models import GAN
-        return GAN(self.G_avg, None, self.model.prior)
+        return GAN(self.G_avg, None, self.model.p_z)
 
     # -- the run's parts ------------------------------------------------------------------
     model = property(lambda self: self.run.model)
@@ -112,7 +112,7 @@ class Trainer:
     p_data = property(lambda self: self.run.p_data)
     G = property(lambda self: self.run.model.G)          # shortcuts for GAN runs
     D = property(lambda self: self.run.model.D)
-    noise = property(lambda self: self.run.model.prior)
+    p_z = property(lambda self: self.run.model.p_z)
 
     @property
     def epoch(self):

@@ -59,7 +59,7 @@ def detector(every=250, stop=False, patience=5, after=AFTER, say=print):
     from ganbook.core.steps import StopTraining
 
     def check(t):
-        st = collapse_stats(t.G, t.D, t.noise)
+        st = collapse_stats(t.G, t.D, t.p_z)
         row = {"D_G_z_eval": st["D_G_z_eval"], "G_sd": st["G_sd"]}
         if t.iteration < after:
             return row

@@ -70,8 +70,8 @@ def frame(trainer, lim, x_data=None, points=(), modes=True, n_show=500, n_arrows
     return {"iteration": t.iteration, "lim": [-lim, lim], "data": r(data), "points": r(points),
             "samples": r(x_g[:n_show]), "res": res, "heat": r(values.flatten()),
             "heat_range": colours, "heat_label": label, "arrows": r(arrows),
-            "mesh": r(M.z_mesh(t.G, t.noise, mesh)),
-            "mesh_label": "G(z grid)" if t.noise.d_z == 2 else "G(z1, z2, 0, ...)",
+            "mesh": r(M.z_mesh(t.G, t.p_z, mesh)),
+            "mesh_label": "G(z grid)" if t.p_z.d_z == 2 else "G(z1, z2, 0, ...)",
             "numbers": numbers}
 
 
