@@ -12,14 +12,6 @@ def one_thread():
     torch.set_num_threads(n)
 
 
-def random_splits(sizes=(300, 200, 100), d=784, seed=0):
-    """(train, valid, test) of random images in [0, 1]: a stand-in for MNIST wherever only
-    the shapes matter (the CLI, the builders, the records)."""
-    import numpy as np
-    rng = np.random.default_rng(seed)
-    return tuple(rng.random((n, d), dtype=np.float32) for n in sizes)
-
-
 @pytest.fixture
 def use_splits(monkeypatch):
     """``use_splits(splits)``: every data set name loads ``splits`` for the rest of the test,
@@ -30,14 +22,3 @@ def use_splits(monkeypatch):
         monkeypatch.setattr(data_splits, "load_splits", lambda dataset: splits)
     return use
 
-
-def small_gan(p_data, G=None, D=None, d_z=3, hidden=8, recipe=None, out=None, spec=None):
-    """A Trainer of a small GAN on ``p_data`` (n, d): an MLP G with ``hidden`` units and a
-    sigmoid output, a maxout D (dropout inside, so resumes must restore its RNG), p_z uniform."""
-    from ganbook.core import nets
-    from ganbook.core.models import GAN
-    from ganbook.core.train import Recipe, Run, Trainer
-    d = p_data.shape[1]
-    G = G if G is not None else nets.MLP([d_z, hidden, d], out="sigmoid")
-    D = D if D is not None else nets.MaxoutD(d, units=5, pieces=3)
-    return Trainer(Run(GAN(G, D, nets.Noise(d_z)), p_data, recipe or Recipe(m=8), out, spec or {}))

@@ -6,7 +6,7 @@ import hashlib
 import pytest
 import torch
 
-from conftest import random_splits
+from fakes import random_splits
 from ganbook.core.build import build, build_vae, make_model
 
 INITIAL = [   # (data set, seed, build flags, SHA256 (first 16 hex) of the state dict, keys sorted)

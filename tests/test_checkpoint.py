@@ -10,7 +10,7 @@ import textwrap
 import pytest
 import torch
 
-from conftest import small_gan
+from fakes import small_gan
 from ganbook.core import checkpoint
 from ganbook.core import nets
 from ganbook.core.checkpoint import CheckpointError

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import random_splits
+from fakes import random_splits
 from ganbook.cli.main import main
 
 def test_unknown_dataset_is_a_clear_error(tmp_path):

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from conftest import small_gan
+from fakes import small_gan
 from ganbook.core import nets
 from ganbook.core.models import GAN
 from ganbook.core.objectives import Minimax

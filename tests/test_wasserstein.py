@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import random_splits
+from fakes import random_splits
 from ganbook.base import theory as T
 from ganbook.chapters import toy
 from ganbook.chapters import wasserstein as W
