@@ -30,21 +30,19 @@ PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1 (Parzen window log-likelihoo
 
 def valid_parzen(n_samples=10000, n_valid=1000, every=1):
     """An on_epoch callback: mean Parzen log-likelihood of valid[:n_valid] at the best sigma."""
-    def score(model):
-        v = parzen_log_likelihood(valid_x, samples(model, n_samples), PAPER_SIGMAS).mean(1)
+    def score(model, x):
+        v = parzen_log_likelihood(x, samples(model, n_samples), PAPER_SIGMAS).mean(1)
         best = int(np.argmax(v))
         return float(v[best]), PAPER_SIGMAS[best]
 
     def callback(trainer):
-        nonlocal valid_x
         if int(trainer.epoch) % every:
             return None
-        valid_x = trainer.run.valid[:n_valid]
-        row = dict(zip(("valid_parzen", "valid_sigma"), score(trainer.model)))
+        x = trainer.run.valid[:n_valid]
+        row = dict(zip(("valid_parzen", "valid_sigma"), score(trainer.model, x)))
         if trainer.G_avg is not None:       # the running average of G, the same z and data
-            row |= dict(zip(("valid_parzen_avg", "valid_sigma_avg"), score(trainer.averaged_model())))
+            row |= dict(zip(("valid_parzen_avg", "valid_sigma_avg"), score(trainer.averaged_model(), x)))
         return row
-    valid_x = None
     return callback
 
 
@@ -90,7 +88,7 @@ def training_callbacks(trainer, parzen_every=1, collapse_every=250, collapse_aft
     detector (:func:`ganbook.measures.collapse.detector`) every ``collapse_every`` steps."""
     from ganbook.measures.collapse import detector
     every = ([detector(collapse_every, stop=stop_on_collapse, after=collapse_after, say=say)]
-             if trainer.model.config()["model"] != "vae" and trainer.recipe.objective == "minimax"
+             if trainer.recipe.objective == "minimax"
              else [])
     return epoch_callbacks(trainer, parzen_every=parzen_every), every
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ganbook.cli import checks as C
 from ganbook.core import convnets
-from ganbook.core.checkpoint import CheckpointWriteError, write_config
+from ganbook.core.checkpoint import CheckpointWriteError
 from ganbook.core.objectives import RECIPES
 from ganbook.data.mnist import DataError
 from ganbook.data.splits import DATASETS
@@ -30,7 +30,7 @@ def _flag(name):
     return f"--{name.replace('_', '-')}"
 
 
-def _log(T, a, out):
+def _log(a, out, T=None):
     """The run's log settings: a new run's from the flags (defaults where not given); a
     resumed run keeps its checkpoint's, and a flag that would change them is refused.  A
     checkpoint made before the "log" section existed was made with the defaults, or with
@@ -70,16 +70,14 @@ def cmd_train(a):
             T = E.load_run(out, device=a.device)
             if T.run.spec["dataset"] != a.dataset:
                 sys.exit(f"{out} is a {T.run.spec['dataset']} run, not {a.dataset}")
-            T.run.log = _log(T, a, out)
+            T.run.log = _log(a, out, T)
             if a.epochs is not None and T.epoch >= a.epochs:
                 print(f"{ckpt} is at epoch {T.epoch:.2f} already (>= --epochs {a.epochs:g}): nothing "
                       f"to train, nothing written; ask for more, e.g. --epochs {int(T.epoch) + 1}")
                 return
             print(f"resumed {ckpt} at iteration {T.iteration}, epoch {T.epoch:.2f}")
         else:
-            T = _build(E, a, out)
-            T.run.log = _log(T, a, out)
-            write_config(out, T.run.config())    # the start's config.json = each checkpoint's
+            T = _build(E, a, out, _log(a, out))
     except (ValueError, DataError) as e:
         sys.exit(str(e))
     if a.minutes is None and a.epochs is None and a.iterations is None:
@@ -96,10 +94,10 @@ def cmd_train(a):
           f"checkpoint {ckpt}")
 
 
-def _build(E, a, out):
+def _build(E, a, out, log):
     """A new run's Trainer from the flags (the dataset's book recipe under them)."""
     if a.model == "vae":
-        return E.build(a.dataset, out=out, seed=a.seed or 0, device=a.device, model="vae",
+        return E.build(a.dataset, out=out, seed=a.seed or 0, device=a.device, model="vae", log=log,
                        **({"m": a.m} if a.m else {}))
     lr_D = a.lr_D if a.lr_D is not None else a.lr
     lr_G = a.lr_G if a.lr_G is not None else a.lr
@@ -113,7 +111,8 @@ def _build(E, a, out):
         optimizer=a.optimizer, real_label=a.real_label, G_init=a.G_init, noise=a.noise,
         bias_clip=a.bias_clip, objective=a.objective, clip=a.clip,
         gp_lambda=a.gp_lambda, lr_decay=a.lr_decay, G_ema=a.G_ema).items() if v is not None})
-    return E.build(a.dataset, out=out, seed=a.seed or 0, arch=a.arch, device=a.device, **overrides)
+    return E.build(a.dataset, out=out, seed=a.seed or 0, arch=a.arch, device=a.device, log=log,
+                   **overrides)
 
 
 def add_train(sub):

@@ -40,19 +40,20 @@ BOOK_RECIPE = {
 
 
 def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=None,
-          noise="uniform", bias_clip=1e-3, device=None, model="gan", **recipe):
+          noise="uniform", bias_clip=1e-3, device=None, model="gan", log=None, **recipe):
     """A :class:`~ganbook.core.train.Trainer` of the paper's nets on ``dataset`` (recipe overridable).
 
     ``arch``: for the faces, a key of :data:`FACE_ARCHS` (default 'scaled'); MNIST has
     only the paper's nets; 'fake' has small ones.  ``noise``: p_z (:class:`nets.Noise`
     kind); ``bias_clip``: the clip of the pixel means behind G's output bias (the
     authors': 1e-7).  Everything but the recipe goes into the run's ``spec``, which a
-    checkpoint must match to be resumed.
+    checkpoint must match to be resumed.  ``log``: the run's log settings (``Run.log``),
+    written with the rest of its config.json.
     """
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; use one of {DATASETS}")
     if model == "vae":                      # the VAE of the chapter after the paper
-        return build_vae(dataset, out, seed, splits, device=device, **recipe)
+        return build_vae(dataset, out, seed, splits, device=device, log=log, **recipe)
     if model != "gan":
         raise ValueError(f"unknown model {model!r}; use 'gan' or 'vae'")
     arch = arch or archs(dataset)[0]
@@ -66,10 +67,15 @@ def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=N
     gan = make_model(spec, d_data=x.shape[1], p_data_mean=x.mean(0))
     recipe = {**(convnets.RECIPE if arch in convnets.ARCHS else FACE_RECIPE if dataset in FACES else {}),
               **recipe}
-    run = Run(gan, x, Recipe(seed=seed, **recipe), out, spec, valid, test)
+    return _start(Run(gan, x, Recipe(seed=seed, **recipe), out, spec, valid, test, log), device)
+
+
+def _start(run, device):
+    """The Trainer of a new ``run``, its config.json written once (a run being resumed keeps
+    the one its checkpoint holds)."""
     T = Trainer(run, device)
-    if out is not None and not (Path(out) / "checkpoint.pt").exists():
-        checkpoint.write_config(out, run.config())   # a resumed run's comes from its checkpoint
+    if run.out is not None and not (Path(run.out) / "checkpoint.pt").exists():
+        checkpoint.write_config(run.out, run.config())
     return T
 
 
@@ -137,7 +143,7 @@ SIZE = {"d_z": 20, "hidden": 500}
 
 
 def build_vae(dataset="mnist", out=None, seed=0, splits=None, d_z=SIZE["d_z"], hidden=SIZE["hidden"],
-              device=None, **recipe):
+              device=None, log=None, **recipe):
     """A Trainer of a VAE on ``dataset`` (flat images in [0, 1]); spec {'dataset', 'model':
     'vae', 'd_z', 'hidden'} (what a checkpoint must match to be resumed)."""
     train, valid, test = splits if splits is not None else data_splits.load_splits(dataset)
@@ -145,8 +151,5 @@ def build_vae(dataset="mnist", out=None, seed=0, splits=None, d_z=SIZE["d_z"], h
     torch.manual_seed(seed)
     spec = {"dataset": dataset, "model": "vae", "d_z": d_z, "hidden": hidden}
     model = make_model(spec, d_data=x.shape[1])
-    run = Run(model, x, Recipe(seed=seed, **{**VAE_RECIPE, **recipe}), out, spec, valid, test)
-    T = Trainer(run, device)
-    if out is not None and not (Path(out) / "checkpoint.pt").exists():
-        checkpoint.write_config(out, run.config())
-    return T
+    return _start(Run(model, x, Recipe(seed=seed, **{**VAE_RECIPE, **recipe}), out, spec, valid, test,
+                      log), device)
