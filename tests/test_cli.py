@@ -149,6 +149,7 @@ def _tree(root):
     (["evaluate", "weights/mnist-paper-seed0", "--n", "0"], "--n", "0"),
     (["evaluate", "weights/mnist-paper-seed0", "--draws", "0"], "--draws", "0"),
     (["parzen", "X", "--samples", "0"], "--samples", "0"),
+    (["parzen", "X", "--z-seed", "-1"], "--z-seed", "-1"),
     (["baselines", "mnist", "--k", "0", "--out", "b.json"], "--k", "0"),
     (["classifier", "--epochs", "-2", "--out", "c"], "--epochs", "-2"),
     (["sweep", "paper", "--seeds", "5-2", "--out", "s"], "--seeds", "5-2"),
@@ -249,6 +250,11 @@ def test_the_average_of_G_gets_its_own_table1_row(tmp_path, capsys, use_splits):
     out = capsys.readouterr().out
     assert "z ~ N(0, I); lr annealed to 1e-06 by epoch" in out
     assert "the same run's average of G" in out.splitlines()[-1]
+    # an independent re-measurement: fresh z, its own record, the protocol's record untouched
+    main(["parzen", str(run), "--samples", "300", "--checkpoint", "best-avg", "--z-seed", "7"])
+    again = json.loads((run / "parzen-avg-z7.json").read_text())
+    assert json.loads((run / "parzen-avg.json").read_text()) == rec and rec["z_seed"] == 1234
+    assert again["z_seed"] == 7 and again["iteration"] == rec["iteration"] and again["mean"] != rec["mean"]
     plain = tmp_path / "mnist-plain"
     main(["train", "mnist", "--out", str(plain), "--iterations", "3", "--quiet"])
     with pytest.raises(SystemExit, match="kept no average of G"):

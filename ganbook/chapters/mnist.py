@@ -11,7 +11,7 @@ import numpy as np
 
 from ganbook.base.files import atomic_write_text
 from ganbook.core.build import BOOK_RECIPE, FACE_ARCHS, PAPER_RECIPE, build  # noqa: F401 (E.build)
-from ganbook.core.models import samples
+from ganbook.core.models import FIXED_Z, samples
 from ganbook.data import splits as data_splits
 from ganbook.data.splits import FACES, fake_splits, load_splits  # noqa: F401 (E.load_splits)
 from ganbook.measures.collapse import AFTER
@@ -109,13 +109,16 @@ def keep_best(t):
     return None
 
 
-def parzen_run(run, n_samples=10000, splits=None, checkpoint="best"):
+def parzen_run(run, n_samples=10000, splits=None, checkpoint="best", z_seed=None):
     """The paper's Parzen protocol on a run; the result is also written to run/parzen.json.
 
     ``checkpoint='best'``: G at the epoch of the best validation Parzen (``run``/best-G,
     chosen on validation data only), if the run kept one; 'last': the last checkpoint;
     'best-avg': the running average of G (recipe ``G_ema``) at its own best validation
     epoch (``run``/best-G-avg), a row of its own, written to run/parzen-avg.json.
+    ``z_seed``: draw the samples with this seed instead of the book's fixed one, an
+    independent re-measurement of the same G, written beside the record as
+    parzen[-avg]-z<seed>.json (the protocol's own record is left as it is).
     """
     from ganbook.store import weights
     T = load_run(run, splits)
@@ -131,12 +134,14 @@ def parzen_run(run, n_samples=10000, splits=None, checkpoint="best"):
         chosen = {"checkpoint": "best by validation Parzen" + (", running average of G" if kept == BEST_AVG else ""),
                   "iteration": rec["iteration"], "epoch": rec["epoch"], "train_minutes": rec["train_minutes"],
                   "valid_parzen": rec["valid_parzen"], "last_epoch": T.epoch}
-    res = _protocol(dataset, samples(model, n_samples), T.run.valid, T.run.test)
-    row = asdict(res) | chosen | {"dataset": dataset, "recipe": T.recipe.to_dict(), "spec": T.run.spec}
+    draw = FIXED_Z if z_seed is None else z_seed
+    res = _protocol(dataset, samples(model, n_samples, seed=draw), T.run.valid, T.run.test)
+    row = (asdict(res) | chosen | {"dataset": dataset, "recipe": T.recipe.to_dict(), "spec": T.run.spec}
+           | {"z_seed": draw, "n_samples": n_samples})
     if dataset in FACES:
         from ganbook.data.faces import label
         row |= {"label": label(dataset)}
-    name = "parzen-avg.json" if kept == BEST_AVG else "parzen.json"
+    name = ("parzen-avg" if kept == BEST_AVG else "parzen") + ("" if z_seed is None else f"-z{z_seed}") + ".json"
     atomic_write_text(Path(run) / name, json.dumps(row, indent=1))
     return res
 

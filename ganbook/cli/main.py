@@ -92,7 +92,7 @@ def cmd_ship(a):
 def cmd_parzen(a):
     from ganbook.chapters import mnist as E
     try:
-        res = E.parzen_run(a.run, n_samples=a.samples, checkpoint=a.checkpoint)
+        res = E.parzen_run(a.run, n_samples=a.samples, checkpoint=a.checkpoint, z_seed=a.z_seed)
     except FileNotFoundError as e:
         sys.exit(str(e))
     print(f"{a.run}: {res}")
@@ -151,6 +151,9 @@ def main(argv=None):
     z.add_argument("--checkpoint", choices=["best", "last", "best-avg"], default="best",
                    help="G at the best validation Parzen (the run's best-G, if kept), the last, or "
                         "the running average of G at its best (best-G-avg, written to parzen-avg.json)")
+    z.add_argument("--z-seed", type=non_negative_int("--z-seed", 0), default=None,
+                   help="draw fresh samples with this seed (an independent re-measurement, written to "
+                        "parzen[-avg]-z<SEED>.json) instead of the book's fixed draw")
     z.set_defaults(fn=cmd_parzen)
     b = sub.add_parser("baselines", help="Parzen of real held-out data and k-means centroids")
     b.add_argument("dataset")
