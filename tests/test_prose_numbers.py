@@ -1,44 +1,177 @@
-"""Every result a chapter's prose quotes as "a ± b" must be in that chapter's stored outputs
-(the run it comes from), unless it is one of the paper's Table 1 values, which are cited."""
+"""Numbers in the prose cannot go stale.
+
+Every decimal number, percentage and "a ± b" that a chapter's markdown quotes (teaching text
+and dropdowns alike; inline code, math, fenced blocks, link targets and HTML left out) must be
+printed by a stored output of the same chapter, rounded the way the prose writes it (a
+percentage may be printed as a fraction). A number that is not measured there (a value of
+the paper, a recipe setting, a mathematical constant, a definition, arithmetic on quoted
+numbers, a value read from a run record) is listed with its reason in
+``tests/prose_constants/<chapter>.toml``; a ``record: <path>`` reason is itself checked
+against that file, and an entry the prose no longer quotes fails as dead. README.md's numbers
+must be printed by some chapter's stored outputs.
+"""
 import json
+import math
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 from book_toc import toc_entries
 
-from ganbook.chapters.mnist import PAPER_TABLE1
-
 REPO = Path(__file__).resolve().parents[1]
-PM = re.compile(r"([−-]?\d[\d,]*(?:\.\d+)?)\s*(?:±|\\pm)\s*(\d+(?:\.\d+)?)")
-CITED = {(a, b) for row in PAPER_TABLE1 for cell in row[1:] for a, b in PM.findall(cell)}
+CONSTANTS = REPO / "tests" / "prose_constants"
+REASONS = ("paper:", "recipe:", "math:", "definition:", "arithmetic:", "record:")
+
+# What is not prose: fenced blocks, inline code, math, link targets, HTML tags, URLs,
+# MyST directive options, notebook cell markers and label targets.
+NOT_PROSE = [r"(?ms)^(`{3,}|~{3,}).*?^\1\s*$", r"`[^`\n]*`", r"\$\$.*?\$\$", r"(?<!\\)\$[^$\n]*?(?<!\\)\$",
+             r"\]\([^)]*\)", r"<[^>\n]*>", r"https?://\S+", r"(?m)^\s*:[\w-]+:.*$", r"\(\w[\w-]*\)="]
+NUMBER = r"[−-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+PM = re.compile(rf"({NUMBER})\s*(?:±|\\pm)\s*({NUMBER})")
+PERCENT = re.compile(rf"(?<![\w.])({NUMBER})\s*%")
+DECIMAL = re.compile(r"(?<![\w.,])([−-]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+)(?![\w]|\.\d)")
+OUT_NUMBER = re.compile(r"[−-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][−+-]?\d+)?")
 
 
 def norm(s):
     return s.replace("−", "-").replace(",", "")
 
 
-def quoted(nb):
-    md = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
-    return [(norm(a), b) for a, b in PM.findall(md)]
+def prose_of(text):
+    for pattern in NOT_PROSE:
+        text = re.sub(pattern, " ", text)
+    return text
 
 
-def outputs(nb):
-    return norm("\n".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
-                          for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])))
+def quoted(text):
+    """The numbers ``text`` (markdown) quotes: [(as written, normalised, is a percentage)]."""
+    text, found, taken = prose_of(text), [], []
+
+    def add(m, group, percent=False):
+        span = m.span(group)
+        if any(a <= span[0] < b for a, b in taken):
+            return
+        taken.append(span)
+        found.append((m.group(group), norm(m.group(group)), percent))
+
+    for m in PM.finditer(text):
+        add(m, 1), add(m, 2)
+    for m in PERCENT.finditer(text):
+        add(m, 1, percent=True)
+    for m in DECIMAL.finditer(text):
+        add(m, 1)
+    return found
 
 
-@pytest.mark.parametrize("entry", toc_entries())
-def test_quoted_results_are_in_the_stored_outputs(entry):
+def printed(text):
+    """The numbers an output prints, as floats (HTML tags dropped)."""
+    values = []
+    for token in OUT_NUMBER.findall(re.sub(r"<[^>]*>", " ", text)):
+        try:
+            values.append(float(norm(token)))
+        except ValueError:
+            pass
+    return values
+
+
+def backed(number, percent, values):
+    """Does some printed value round to ``number`` (as written, its decimals)?"""
+    decimals = len(number.split(".")[1]) if "." in number else 0
+    target, tolerance = float(number), 0.5 * 10 ** -decimals + 1e-9
+    for x in values:
+        for candidate in ((x, 100 * x) if percent else (x,)):
+            if math.isfinite(candidate) and abs(candidate - target) <= tolerance:
+                return True
+    return False
+
+
+def unexplained(markdown, output_values, constants):
+    """The quoted numbers that no output prints and no constant explains, as written."""
+    return [written for written, number, percent in quoted(markdown)
+            if number not in constants and not backed(number, percent, output_values)]
+
+
+def notebook(entry):
     nb = json.loads((REPO / entry).with_suffix(".ipynb").read_text())
-    out = outputs(nb)
-    missing = [f"{a} ± {b}" for a, b in quoted(nb) if (a, b) not in CITED
-               and not re.search(re.escape(a) + r"\s*±\s*" + re.escape(b), out)]
-    assert not missing, f"{entry}: prose quotes {missing}, which no stored output of the chapter shows"
+    markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    texts = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            texts.append("".join(out.get("text", "")))
+            for mime in ("text/plain", "text/markdown", "text/html"):
+                texts.append("".join(out.get("data", {}).get(mime, "")))
+    return markdown, printed("\n".join(texts))
 
 
-def test_the_check_can_fail():
-    nb = {"cells": [{"cell_type": "markdown", "source": ["We reach 151.1 ± 1.4 and 225 ± 2."]},
-                    {"cell_type": "code", "source": [], "outputs": [{"text": "151.2 ± 1.4"}]}]}
-    assert [q for q in quoted(nb) if q not in CITED] == [("151.1", "1.4")]
-    assert "151.1 ± 1.4" not in outputs(nb)
+def constants_of(name):
+    path = CONSTANTS / f"{name}.toml"
+    if not path.exists():
+        return {}
+    table = tomllib.loads(path.read_text())
+    return {norm(k): v for k, v in table.items()}
+
+
+def check_constants(name, markdown):
+    """Problems with a chapter's constants file: bad reasons, records that do not hold the
+    number, entries the prose no longer quotes."""
+    problems, numbers = [], {n for _, n, _ in quoted(markdown)}
+    for number, reason in constants_of(name).items():
+        if not isinstance(reason, str) or not reason.startswith(REASONS):
+            problems.append(f"{number}: reason {reason!r} does not start with one of {REASONS}")
+        elif reason.startswith("record:"):
+            record = REPO / reason.split(":", 1)[1].split()[0]
+            if not record.is_file():
+                problems.append(f"{number}: record {record.relative_to(REPO)} does not exist")
+            elif not backed(number, False, printed(record.read_text())):
+                problems.append(f"{number}: record {record.relative_to(REPO)} holds no such number")
+        if number not in numbers:
+            problems.append(f"{number}: dead (the prose no longer quotes it)")
+    return problems
+
+
+ENTRIES = toc_entries()
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_every_quoted_number_is_printed_or_explained(entry):
+    name = Path(entry).stem
+    markdown, values = notebook(entry)
+    missing = unexplained(markdown, values, constants_of(name))
+    assert not missing, (f"{entry}: the prose quotes {missing}, which no stored output of the chapter "
+                         f"prints; fix the prose, or list a constant in tests/prose_constants/{name}.toml")
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_the_constants_hold(entry):
+    name = Path(entry).stem
+    problems = check_constants(name, notebook(entry)[0])
+    assert not problems, f"tests/prose_constants/{name}.toml: " + "; ".join(problems)
+
+
+def test_the_readme_quotes_only_printed_numbers():
+    values = [v for entry in ENTRIES for v in notebook(entry)[1]]
+    readme = (REPO / "README.md").read_text()
+    missing = unexplained(readme, values, constants_of("README"))
+    assert not missing, f"README.md quotes {missing}, which no chapter's stored output prints"
+    problems = check_constants("README", readme)
+    assert not problems, "tests/prose_constants/README.toml: " + "; ".join(problems)
+
+
+def test_every_constants_file_names_a_chapter():
+    names = {Path(e).stem for e in ENTRIES} | {"README"}
+    strays = [p.name for p in CONSTANTS.glob("*.toml") if p.stem not in names]
+    assert not strays, f"tests/prose_constants/ has files for no chapter: {strays}"
+
+
+def test_the_checks_can_fail(tmp_path):
+    prose = ("G scores 189.7 ± 2.3 nats (Table 1: 225 ± 2); 92 % of samples; rate 0.062. "
+             "Not prose: `0.123`, $x = 0.5$, [a](x/1.25.html).\n```\n3.14159\n```\n")
+    values = printed("score 189.71 ± 2.31\nhigh quality 0.9213\nlr 0.0614")
+    assert [n for _, n, _ in quoted(prose)] == ["189.7", "2.3", "225", "2", "92", "0.062"]
+    assert unexplained(prose, values, {"225": "paper: Table 1", "2": "paper: Table 1"}) == ["0.062"]
+    assert unexplained(prose.replace("189.7", "189.1"), values, {}) == ["189.1", "225", "2", "0.062"]
+    assert backed("92", True, [0.9213]) and not backed("92", False, [0.9213])
+    assert backed("-63.5", False, printed("−63.52")) and not backed("63.5", False, printed("−63.52"))
+    (tmp_path / "r.json").write_text('{"parzen": 189.71}')
+    assert not backed("189.8", False, printed((tmp_path / "r.json").read_text()))
