@@ -31,7 +31,8 @@ NUMBER = r"[−-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 PM = re.compile(rf"({NUMBER})\s*(?:±|\\pm)\s*({NUMBER})")
 PERCENT = re.compile(rf"(?<![\w.])({NUMBER})\s*%")
 DECIMAL = re.compile(r"(?<![\w.,])([−-]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+)(?![\w]|\.\d)")
-OUT_NUMBER = re.compile(r"[−-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][−+-]?\d+)?")
+OUT_NUMBER = re.compile(r"(?<![\w.])[−-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][−+-]?\d+)?(?!\w)")
+BLOB = re.compile(r"[A-Za-z0-9+/=]{40,}")   # base64 (images, animations): no numbers in it
 
 
 def norm(s):
@@ -65,9 +66,9 @@ def quoted(text):
 
 
 def printed(text):
-    """The numbers an output prints, as floats (HTML tags dropped)."""
+    """The numbers an output prints, as floats (HTML tags and base64 blobs dropped)."""
     values = []
-    for token in OUT_NUMBER.findall(re.sub(r"<[^>]*>", " ", text)):
+    for token in OUT_NUMBER.findall(re.sub(r"<[^>\n]*>", " ", BLOB.sub(" ", text))):
         try:
             values.append(float(norm(token)))
         except ValueError:
@@ -170,8 +171,9 @@ def test_the_checks_can_fail(tmp_path):
     values = printed("score 189.71 ± 2.31\nhigh quality 0.9213\nlr 0.0614")
     assert [n for _, n, _ in quoted(prose)] == ["189.7", "2.3", "225", "2", "92", "0.062"]
     assert unexplained(prose, values, {"225": "paper: Table 1", "2": "paper: Table 1"}) == ["0.062"]
-    assert unexplained(prose.replace("189.7", "189.1"), values, {}) == ["189.1", "225", "2", "0.062"]
+    assert unexplained(prose.replace("189.7", "189.1"), values, {}) == ["189.1", "225", "0.062"]   # 2 is printed (2.31)
     assert backed("92", True, [0.9213]) and not backed("92", False, [0.9213])
     assert backed("-63.5", False, printed("−63.52")) and not backed("63.5", False, printed("−63.52"))
+    assert printed("<b>0.25</b> x1.5 " + "Qm9ndXMxODkuMQ" * 4) == [0.25]
     (tmp_path / "r.json").write_text('{"parzen": 189.71}')
     assert not backed("189.8", False, printed((tmp_path / "r.json").read_text()))
