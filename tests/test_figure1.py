@@ -192,15 +192,43 @@ def test_saturating_loss_learns_slower_from_a_poor_start():
 
 # -- drawing ----------------------------------------------------------------------------------
 
-def test_figure_and_animation_have_one_panel_and_frame_per_snapshot(run):
+def test_figure_is_a_2x2_grid_each_panel_with_D_on_its_own_axis(run):
     import matplotlib
     matplotlib.use("Agg")
     _, snaps = run
     fig = F.figure1(snaps[:4], ["a", "b", "c", "d"])
-    assert len(fig.axes) == 4 and [ax.get_title() for ax in fig.axes] == ["a", "b", "c", "d"]
+    panels = [ax for ax in fig.axes if hasattr(ax, "ganbook_d_axis")]
+    assert [ax.get_title() for ax in panels] == ["a", "b", "c", "d"]
+    assert [(ax.get_subplotspec().rowspan.start, ax.get_subplotspec().colspan.start)
+            for ax in panels] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert len(fig.axes) == 8                            # four panels and their four D axes
+    for ax, s in zip(panels, snaps):
+        d = ax.ganbook_d_axis
+        assert "density" in ax.get_ylabel() and d.get_ylabel().startswith("D(x)")
+        assert d.get_position().bounds == ax.get_position().bounds       # a twin: same box
+        lo, hi = d.get_ylim()
+        assert lo < 0 and 1 < hi < 1.2                   # D's whole range 0..1 on the right
+        dlo, dhi = ax.get_ylim()
+        assert lo / hi == pytest.approx(dlo / dhi)       # D = 0 level with density 0
+        lines = {line.get_label(): line for line in d.get_lines()}
+        np.testing.assert_array_equal(lines["$D(x)$"].get_ydata(), s.D)
+        assert set(lines["$D = 1/2$"].get_ydata()) == {0.5}
+        assert not any(np.array_equal(line.get_ydata(), s.D) for line in ax.get_lines())
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert set(labels) == {r"$p_\mathrm{data}$", "$p_g$ (KDE)", "$p_g$ before (c)", "$D(x)$",
+                           "$D^*_G(x)$ (b)", "$D = 1/2$"}
+
+
+def test_animation_has_one_frame_per_snapshot_and_keeps_one_D_axis(run):
+    import matplotlib
+    matplotlib.use("Agg")
+    _, snaps = run
     anim = F.animation(snaps[:3], dpi=30)
     html = anim.to_jshtml()
     assert html.count("data:image/png;base64") == 3
+    assert len(anim._fig.axes) == 3                      # the panel, its D axis, the JSD curve
+    d = anim._fig.axes[0].ganbook_d_axis
+    assert d.yaxis.get_label_position() == "right" and not d.xaxis.get_visible()
 
 
 def test_animation_html_needs_no_other_host(run):

@@ -25,14 +25,15 @@ REASONS = ("paper:", "recipe:", "math:", "definition:", "arithmetic:", "record:"
 
 # What is not prose: fenced blocks, inline code, math, link targets, HTML tags, URLs,
 # MyST directive options, notebook cell markers and label targets.
-NOT_PROSE = [r"(?ms)^(`{3,}|~{3,}).*?^\1\s*$", r"`[^`\n]*`", r"\$\$.*?\$\$", r"(?<!\\)\$[^$\n]*?(?<!\\)\$",
-             r"\]\([^)]*\)", r"<[^>\n]*>", r"https?://\S+", r"(?m)^\s*:[\w-]+:.*$", r"\(\w[\w-]*\)="]
+NOT_PROSE = [r"(?ms)^(`{3,}|~{3,}).*?^\1\s*$", r"`[^`\n]*`", r"(?s)\$\$.*?\$\$", r"(?<!\\)\$[^$\n]*?(?<!\\)\$",
+             r"\]\([^)]*\)", r"</?[A-Za-z][^>\n]*>", r"https?://\S+", r"(?m)^\s*:[\w-]+:.*$", r"\(\w[\w-]*\)="]
 NUMBER = r"[−-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 PM = re.compile(rf"({NUMBER})\s*(?:±|\\pm)\s*({NUMBER})")
 PERCENT = re.compile(rf"(?<![\w.])({NUMBER})\s*%")
 DECIMAL = re.compile(r"(?<![\w.,])([−-]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+)(?![\w]|\.\d)")
 OUT_NUMBER = re.compile(r"(?<![\w.])[−-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][−+-]?\d+)?(?!\w)")
 BLOB = re.compile(r"[A-Za-z0-9+/=]{40,}")   # base64 (images, animations): no numbers in it
+TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
 
 def norm(s):
@@ -68,7 +69,7 @@ def quoted(text):
 def printed(text):
     """The numbers an output prints, as floats (HTML tags and base64 blobs dropped)."""
     values = []
-    for token in OUT_NUMBER.findall(re.sub(r"<[^>\n]*>", " ", BLOB.sub(" ", text))):
+    for token in OUT_NUMBER.findall(TAG.sub(" ", BLOB.sub(" ", text))):
         try:
             values.append(float(norm(token)))
         except ValueError:
@@ -175,5 +176,8 @@ def test_the_checks_can_fail(tmp_path):
     assert backed("92", True, [0.9213]) and not backed("92", False, [0.9213])
     assert backed("-63.5", False, printed("−63.52")) and not backed("63.5", False, printed("−63.52"))
     assert printed("<b>0.25</b> x1.5 " + "Qm9ndXMxODkuMQ" * 4) == [0.25]
+    assert printed("JSD < 0.5 and 1.50 -> 3.96") == [0.5, 1.5, 3.96]
+    assert quoted("$$\nx = 0.25\n$$ and 0.75 < 1.5 > 0.2") == [("0.75", "0.75", False), ("1.5", "1.5", False),
+                                                         ("0.2", "0.2", False)]
     (tmp_path / "r.json").write_text('{"parzen": 189.71}')
     assert not backed("189.8", False, printed((tmp_path / "r.json").read_text()))

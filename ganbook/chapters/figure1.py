@@ -15,6 +15,7 @@ h = 0.9 min(sd, IQR / 1.34) N^(-1/5) (never below two grid steps), computed by b
 the samples on the grid and convolving with the kernel.  JSD and D* use that p_g.
 """
 import copy
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +40,7 @@ N_Z = 20000         # samples of G(z) behind each p_g estimate
 SUPPORT = 0.25      # "on the support": where p_data >= SUPPORT * its peak (90% of a
                     # Gaussian's mass); p_g from bounded z has hard edges, never its tails
 N_ARROWS = 15       # arrows x = G(z) drawn from the z line
+G_STEPS = 5         # G updates against the frozen D behind panel (c): enough to see G move
 
 
 def make_trainer(p_data="gaussian", noise="uniform01", hidden=32, seed=0, start=START,
@@ -75,10 +77,11 @@ def bandwidth(samples, dx):
     return max(0.9 * spread * len(s) ** -0.2, 2 * dx)
 
 
-def kde(samples, x):
-    """Gaussian KDE of ``samples`` on the uniform grid ``x`` (binned; see module doc)."""
+def kde(samples, x, h_scale=1.0):
+    """Gaussian KDE of ``samples`` on the uniform grid ``x`` (binned; see module doc), with
+    ``h_scale`` times Silverman's bandwidth."""
     dx = float(x[1] - x[0])
-    h = bandwidth(samples, dx)
+    h = h_scale * bandwidth(samples, dx)
     edges = np.concatenate([x - dx / 2, [x[-1] + dx / 2]])
     counts, _ = np.histogram(samples, bins=edges)
     half = int(np.ceil(5 * h / dx))
@@ -120,8 +123,9 @@ def arrow_z(noise, n=N_ARROWS):
     return noise.quantile(torch.tensor((np.arange(n) + 0.5) / n, dtype=torch.float32)[:, None])
 
 
-def snapshot(trainer, label="", keep_state=True, n_grid=2001):
-    """Measure the trainer's G and D: p_g (KDE), D and D* on a grid, JSD, max|D - 1/2|."""
+def snapshot(trainer, label="", keep_state=True, n_grid=2001, h_scale=1.0):
+    """Measure the trainer's G and D: p_g (KDE, ``h_scale`` times Silverman's bandwidth),
+    D and D* on a grid, JSD, max|D - 1/2|."""
     pd, G, D = trainer.p_data, trainer.G, trainer.D
     with torch.no_grad():
         s = G(fixed_z(trainer.p_z)).numpy().ravel().astype(np.float64)
@@ -132,7 +136,7 @@ def snapshot(trainer, label="", keep_state=True, n_grid=2001):
     pad = 5 * bandwidth(s, (hi - lo) / (n_grid - 1))
     x, dx = T.grid(lo - pad, hi + pad, n_grid)
     p = T.normalise(pd.pdf(x), dx)
-    q = T.normalise(kde(s, x), dx)
+    q = T.normalise(kde(s, x, h_scale), dx)
     with torch.no_grad():
         Dx = torch.sigmoid(D(torch.as_tensor(x, dtype=torch.float32)[:, None])).numpy()
     Dx = Dx.astype(np.float64)
@@ -150,6 +154,34 @@ def snapshot(trainer, label="", keep_state=True, n_grid=2001):
         mean_D_Dstar=float((0.5 * (p + q) * err).sum() * dx), view=view(pd),
         noise=trainer.p_z.kind, label=label,
         state=copy.deepcopy(trainer.state_dict()) if keep_state else None)
+
+
+def edges(trainer):
+    """G(0), G(1) and the mass of p_data outside [min, max] of them: with z ~ U[0, 1] and G
+    continuous (and monotone, as trained here), p_g = 0 there, so D*_G = 1 (Proposition 1)."""
+    pd = trainer.p_data
+    with torch.no_grad():
+        g0, g1 = trainer.G(torch.tensor([[0.0], [1.0]])).ravel().tolist()
+    cdf = lambda v: sum(w * 0.5 * (1 + math.erf((v - m) / (s * math.sqrt(2))))
+                        for w, m, s in zip(pd.w.tolist(), pd.mus.tolist(), pd.sigmas.tolist()))
+    return {"G(0)": g0, "G(1)": g1, "mass_below": cdf(min(g0, g1)), "mass_above": 1 - cdf(max(g0, g1))}
+
+
+def kernel_free_jsd(trainer, n=400_001, bin_width=0.002):
+    """JSD(p_data || p_g) with no kernel, for z ~ U[0, 1]: G at n evenly spaced z in [0, 1]
+    samples p_g's quantile function evenly, so their histogram (bins of ``bin_width``) is
+    p_g up to binning, hard edges and flat steps included.  G is evaluated in float64."""
+    if trainer.p_z.kind != "uniform01":
+        raise ValueError("kernel_free_jsd needs z ~ U[0, 1]")
+    G = copy.deepcopy(trainer.G).double()
+    with torch.no_grad():
+        s = G(torch.linspace(0, 1, n, dtype=torch.float64)[:, None]).numpy().ravel()
+    lo, hi = trainer.p_data.support
+    lo, hi = min(lo, s.min()) - bin_width, max(hi, s.max()) + bin_width
+    edges_ = np.arange(lo, hi + bin_width, bin_width)
+    x, dx = (edges_[:-1] + edges_[1:]) / 2, bin_width
+    q = np.histogram(s, bins=edges_)[0] / (n * dx)
+    return T.jsd(T.normalise(trainer.p_data.pdf(x), dx), T.normalise(q, dx), dx=dx)
 
 
 def schedule(iterations, frames):
@@ -177,7 +209,7 @@ def restore(trainer, snap):
     return t
 
 
-def inner_then_G(trainer, inner=2000, inner_lr=0.03, g_steps=1):
+def inner_then_G(trainer, inner=2000, inner_lr=0.03, g_steps=G_STEPS):
     """Panels (a)-(c) from ``trainer`` (left untouched): (a) as is; (b) after ``inner``
     D updates with G frozen, at learning rate ``inner_lr`` (D -> D*: a smaller step
     leaves less SGD noise around the optimum); (c) then ``g_steps`` G updates against

@@ -22,62 +22,96 @@ def _z_to_x(z, kind, xlim, reverse=False):
 NOISE_NAMES = {"uniform01": "U[0, 1]", "uniform": "U[-\u221a3, \u221a3]", "normal": "N(0, 1)"}
 
 
-def draw(ax, s, top=1.05, title=None, dstar=False, legend=False, xlim=None, before=None):
-    """One Figure-1 panel: p_data black dotted, p_g green solid, D blue dashed (and D*
-    thin if ``dstar``; the p_g of snapshot ``before`` faint); below, the z line and the
-    arrows x = G(z).
+def _d_axis(ax):
+    """The right-hand axis for D(x) that belongs to panel ``ax`` (made once, cleared after)."""
+    twin = getattr(ax, "ganbook_d_axis", None)
+    if twin is None:
+        twin = ax.ganbook_d_axis = ax.twinx()
+    else:
+        twin.clear()                  # which forgets that it is a twin: say it again
+        twin.yaxis.tick_right()
+        twin.yaxis.set_label_position("right")
+        twin.xaxis.set_visible(False)
+        twin.patch.set_visible(False)
+    return twin
 
-    Axes: x on top (the upper line's scale), z on the bottom (the lower line's, right to
-    left for a decreasing G), density and D(x) on the left (one scale for both).
-    ``legend`` puts the legend outside the panel, to its right.
+
+def draw(ax, s, top=1.05, title=None, dstar=False, legend=False, xlim=None, before=None,
+         fontsize=10):
+    """One Figure-1 panel: on the left axis p_data black dotted and p_g green solid (the p_g
+    of snapshot ``before`` faint, with its arrows); on its own right-hand axis (0 to 1,
+    its 1/2 marked) D blue dashed, and D* thin if ``dstar``; below, the z line and the
+    arrows x = G(z).  Returns (ax, the D axis).
+
+    x's scale is on top (the upper line), z's on the bottom (the lower line; right to left
+    for a decreasing G, so that the arrows do not cross).  ``legend`` puts the legend
+    outside the panel, to its right.
     """
     from matplotlib.ticker import MaxNLocator
     ax.clear()
+    dax = _d_axis(ax)
     xlim = xlim or s.view
+    zy, bottom = -0.34 * top, -0.42 * top              # the z line; the panel's lower edge
     if before is not None:
-        ax.plot(before.x, before.p_g, "-", color="green", lw=1, alpha=0.35, label="$p_g$ before")
-    zy = -0.32 * top
-    ax.plot(s.x, s.p_data, ":", color="black", lw=2, label="$p_{data}$")
+        ax.plot(before.x, before.p_g, "-", color="#7fbf7f", lw=1.5, label="$p_g$ before (c)")
+    ax.plot(s.x, s.p_data, ":", color="black", lw=2, label=r"$p_\mathrm{data}$")
     ax.plot(s.x, s.p_g, "-", color="green", lw=2, label="$p_g$ (KDE)")
-    ax.plot(s.x, s.D, "--", color="blue", lw=2, label="$D(x)$")
-    if dstar:
-        ax.plot(s.x, s.D_star, "-", color="blue", lw=1, alpha=0.4, label="$D^*(x)$")
     ax.plot(xlim, [0, 0], color="black", lw=1)
     ax.plot(xlim, [zy, zy], color="black", lw=1)
     reverse = s.Gz[-1] < s.Gz[0]
     zx = _z_to_x(s.z, s.noise, xlim, reverse)
+    arrow = dict(angles="xy", scale_units="xy", scale=1, width=0.003, headwidth=4, headlength=5)
+    if before is not None:
+        ax.quiver(zx, np.full_like(zx, zy), before.Gz - zx, np.full_like(zx, -zy),
+                  color="#7fbf7f", **arrow)
     ax.plot(zx, np.full_like(zx, zy), "|", color="black", ms=6)
-    ax.quiver(zx, np.full_like(zx, zy), s.Gz - zx, np.full_like(zx, -zy), angles="xy",
-              scale_units="xy", scale=1, width=0.003, headwidth=4, headlength=5, color="black")
-    ax.text(xlim[0], 0.03 * top, "x", fontsize=9)
-    ax.text(xlim[0], zy + 0.03 * top, "z (drawn right to left)" if reverse else "z", fontsize=8)
+    ax.quiver(zx, np.full_like(zx, zy), s.Gz - zx, np.full_like(zx, -zy), color="black", **arrow)
     ax.set_xlim(*xlim)
-    ax.set_ylim(zy - 0.06 * top, top)
-    for side in ax.spines.values():
-        side.set_visible(False)
-    # x's scale on top; z's on the bottom, where the z line is; density and D on the left
+    ax.set_ylim(bottom, top)
+    # D on its own axis, 0 to 1, its 0 level with the density's 0
+    d_top = 1.1
+    dax.axhline(0.5, color="tab:blue", lw=0.8, alpha=0.6, label="$D = 1/2$")
+    if dstar:
+        dax.plot(s.x, s.D_star, "-", color="tab:blue", lw=3, alpha=0.3, label="$D^*_G(x)$ (b)")
+    dax.plot(s.x, s.D, "--", color="blue", lw=2, label="$D(x)$")
+    dax.set_ylim(bottom / top * d_top, d_top)
+    dax.set_yticks([0, 0.5, 1])
+    dax.set_ylabel("D(x), probability 'data'", color="blue", fontsize=fontsize, labelpad=2)
+    dax.tick_params(axis="y", colors="blue", labelsize=fontsize - 1, length=2, pad=1)
+    for a in (ax, dax):
+        for side in a.spines.values():
+            side.set_visible(False)
+    dax.spines["right"].set_visible(True)
+    dax.spines["right"].set_bounds(0, 1)
+    dax.spines["right"].set_color("blue")
+    # x's scale on top; z's on the bottom, where the z line is; the density on the left
     ax.xaxis.tick_top()
     ax.xaxis.set_label_position("top")
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
-    ax.set_xlabel("x (upper line)", fontsize=8, labelpad=2)
+    ax.set_xlabel("x (upper line)", fontsize=fontsize, labelpad=2)
     lo, hi = Noise.SUPPORT[s.noise]
     zt = np.array([lo, (lo + hi) / 2, hi])
     zax = ax.secondary_xaxis("bottom")
     zax.set_xticks(_z_to_x(zt, s.noise, xlim, reverse), [f"{v:.3g}" for v in zt])
     zax.spines["bottom"].set_visible(False)
-    zax.set_xlabel(f"z ~ {NOISE_NAMES.get(s.noise, s.noise)} (lower line); arrows x = G(z)",
-                   fontsize=8, labelpad=2)
+    zax.set_xlabel(f"z ~ {NOISE_NAMES.get(s.noise, s.noise)} (lower line"
+                   f"{', right to left' if reverse else ''}); arrows x = G(z)",
+                   fontsize=fontsize, labelpad=2)
+    d_max = top / 1.25
     ax.spines["left"].set_visible(True)
-    ax.spines["left"].set_bounds(0, 1)
-    ax.set_yticks([0, 0.5, 1])
-    ax.set_ylabel("density; D(x)", fontsize=8, labelpad=2)
-    ax.tick_params(labelsize=7, length=2, pad=1)
-    zax.tick_params(labelsize=7, length=2, pad=1)
+    ax.spines["left"].set_bounds(0, d_max)
+    ticks = MaxNLocator(nbins=2, steps=[1, 2, 4, 5, 10]).tick_values(0, d_max)
+    ax.set_yticks([t for t in ticks if 0 <= t <= d_max + 1e-9])
+    ax.set_ylabel("density (per unit of x)", fontsize=fontsize, labelpad=2)
+    ax.tick_params(labelsize=fontsize - 1, length=2, pad=1)
+    zax.tick_params(labelsize=fontsize - 1, length=2, pad=1)
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=fontsize + 1)
     if legend:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
-    return ax
+        handles = [h for a in (ax, dax) for h in a.get_legend_handles_labels()[0]]
+        ax.legend(handles, [h.get_label() for h in handles], loc="upper left",
+                  bbox_to_anchor=(1.12, 1.0), fontsize=fontsize - 1, frameon=False)
+    return ax, dax
 
 
 def top_of(snaps):
@@ -86,67 +120,70 @@ def top_of(snaps):
 
 
 def figure1(snaps, titles, dstar=(False, True, False, False), before=(None, None, 1, None)):
-    """The four panels (a)-(d) side by side; ``before[i]`` = j draws panel j's p_g faintly
-    in panel i (by default (b)'s in (c), to show where G moved)."""
+    """The four panels (a)-(d) in a 2 x 2 grid, one legend under them; ``before[i]`` = j
+    draws panel j's p_g and arrows faintly in panel i (by default (b)'s in (c), to show
+    where G moved)."""
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, len(snaps), figsize=(3.9 * len(snaps), 3.4))
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7.8))
     top = top_of(snaps)
-    for i, (ax, s, t) in enumerate(zip(np.atleast_1d(axes), snaps, titles)):
+    for i, (ax, s, t) in enumerate(zip(axes.flat, snaps, titles)):
         draw(ax, s, top, t, dstar=dstar[i], before=None if before[i] is None else snaps[before[i]])
-    legend_below(fig, axes)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    legend_below(fig, axes, ncol=3)
+    fig.tight_layout(rect=(0, 0.08, 1, 1), h_pad=1.5, w_pad=2.0)
     return fig
 
 
-def legend_below(fig, axes, fontsize=9):
-    """One legend for all ``axes``, each label once, in a row under the figure (leave room
-    for it: tight_layout(rect=(0, 0.07, 1, 1)) or so)."""
+def legend_below(fig, axes, fontsize=9, ncol=None):
+    """One legend for all ``axes`` (and their D axes), each label once, in rows of ``ncol``
+    under the figure (leave room for it: tight_layout(rect=(0, 0.08, 1, 1)) or so)."""
     legend = {}
-    for ax in np.atleast_1d(axes):
-        for h, label in zip(*ax.get_legend_handles_labels()):
-            legend.setdefault(label, h)
-    return fig.legend(legend.values(), legend.keys(), loc="lower center", ncol=len(legend),
-                      frameon=False, fontsize=fontsize)
+    for ax in np.atleast_1d(axes).flat:
+        for a in (ax, getattr(ax, "ganbook_d_axis", None)):
+            if a is not None:
+                for h, label in zip(*a.get_legend_handles_labels()):
+                    legend.setdefault(label, h)
+    return fig.legend(legend.values(), legend.keys(), loc="lower center",
+                      ncol=ncol or len(legend), frameon=False, fontsize=fontsize)
 
 
-def draw_jsd(ax, iterations, jsd, now=None, title="JSD over the run"):
+def draw_jsd(ax, iterations, jsd, now=None, title="JSD over the run", fontsize=10):
     """JSD(p_data || p_g) in nats against iteration, log scale, with log 2 (disjoint) marked."""
     ax.clear()
     ax.plot(iterations, jsd, color="green", lw=1.5)
     if now is not None:
         ax.plot([iterations[now]], [jsd[now]], "o", color="green")
     ax.axhline(np.log(2), color="gray", lw=0.8, ls=":")
-    ax.text(1.01, np.log(2), "log 2\n(max)", color="gray", fontsize=7, va="center",
-            transform=ax.get_yaxis_transform())
+    ax.text(0.98, np.log(2) * 0.8, "log 2 (disjoint)", color="gray", fontsize=fontsize - 1,
+            va="top", ha="right", transform=ax.get_yaxis_transform())
     ax.set_yscale("log")
     ax.set_ylim(min(1e-3, 0.8 * min(jsd)), 1.0)
-    ax.set_xlabel("iteration (G updates)", fontsize=8)
-    ax.set_ylabel("JSD($p_{data}$ || $p_g$) (nats)", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_xlabel("iteration (G updates)", fontsize=fontsize)
+    ax.set_ylabel(r"JSD($p_\mathrm{data}$ || $p_g$) (nats)", fontsize=fontsize)
+    ax.tick_params(labelsize=fontsize - 1)
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=fontsize + 1)
     return ax
 
 
-def animation(snaps, dpi=60, fps=6):
+def animation(snaps, dpi=60, fps=6, figsize=(10, 4.2)):
     """Matplotlib FuncAnimation of the run: a Figure-1 panel and the JSD curve per snapshot."""
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
-    fig, (ax, ax_j) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=dpi,
-                                   gridspec_kw=dict(width_ratios=[2.2, 1]))
+    fig, (ax, ax_j) = plt.subplots(1, 2, figsize=figsize, dpi=dpi,
+                                   gridspec_kw=dict(width_ratios=[2, 1]))
     top = top_of(snaps)
     its = [s.iteration for s in snaps]
     js = [s.jsd for s in snaps]
 
     def frame(i):
         s = snaps[i]
-        draw(ax, s, top, f"iteration {s.iteration}: JSD = {s.jsd:.3f} nats, "
-             f"max|D - 1/2| = {s.max_D_half:.2f}")
+        draw(ax, s, top, f"iteration {s.iteration}: JSD {s.jsd:.3f} nats, "
+             f"max|D - 1/2| {s.max_D_half:.2f}")
         draw_jsd(ax_j, its, js, now=i)
 
     frame(0)
-    legend_below(fig, ax, fontsize=8)     # the labels are the same in every frame
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    legend_below(fig, ax, ncol=4)         # the labels are the same in every frame
+    fig.tight_layout(rect=(0, 0.1, 1, 1), w_pad=2.0)
 
     anim = FuncAnimation(fig, frame, frames=len(snaps), interval=1000 / fps)
     plt.close(fig)

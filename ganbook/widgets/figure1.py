@@ -4,7 +4,7 @@
 ``lab.train(n)``, ``lab.reset()``), so it is testable without a browser; its
 ``box`` is the ipywidgets view.  Every press of Step or Train N is one Figure 1:
 (a) the pair when the press began, (b) its D after a long inner loop (G frozen) with
-D* overlaid, (c) that pair after one G update, (d) the pair now, after the
+D* overlaid, (c) that pair after G_STEPS G updates, (d) the pair now, after the
 iterations; the JSD-vs-iteration curve grows underneath.  Training goes through
 :func:`ganbook.chapters.figure1.make_trainer`'s Trainer: no loop here but the one that asks
 it for chunks of iterations.
@@ -149,7 +149,7 @@ class Lab:
 
     def _begin(self):
         """Panels (a)-(c) from the pair as it is now; (d) starts equal to (a)."""
-        a, b, c = F.inner_then_G(self.trainer, inner=self.inner, inner_lr=self.inner_lr, g_steps=1)
+        a, b, c = F.inner_then_G(self.trainer, inner=self.inner, inner_lr=self.inner_lr)
         self.panels = [a, b, c, a]
 
     # -- what the reader sees ------------------------------------------------------------------
@@ -157,23 +157,23 @@ class Lab:
         a, b, c, d = self.panels
         return [f"(a) iteration {a.iteration}: JSD {a.jsd:.3f} nats",
                 f"(b) D after {self.inner} D steps: max|D - D*| {b.max_D_Dstar:.2f}",
-                f"(c) after one G update: JSD {c.jsd:.3f} nats",
+                f"(c) after {F.G_STEPS} G updates: JSD {c.jsd:.3f} nats",
                 f"(d) iteration {d.iteration}: JSD {d.jsd:.3f} nats, "
                 f"max|D - 1/2| {d.max_D_half:.2f}"]
 
     def render(self):
-        """The four panels over the JSD curve, as PNG bytes."""
-        fig = Figure(figsize=(14, 5.2), dpi=self.dpi)
+        """The four panels in a 2 x 2 grid over the JSD curve, as PNG bytes."""
+        fig = Figure(figsize=(10, 10), dpi=self.dpi)
         FigureCanvasAgg(fig)
-        grid = fig.add_gridspec(2, 4, height_ratios=[1.6, 1])
+        grid = fig.add_gridspec(3, 2, height_ratios=[1, 1, 0.7])
         top = F.top_of(self.panels)
-        panels = [fig.add_subplot(grid[0, i]) for i in range(4)]
+        panels = [fig.add_subplot(grid[i // 2, i % 2]) for i in range(4)]
         for i, (ax, s, t) in enumerate(zip(panels, self.panels, self.titles())):
             F.draw(ax, s, top, t, dstar=i == 1, before=self.panels[1] if i == 2 else None)
-        F.draw_jsd(fig.add_subplot(grid[1, :]), *self.curve, now=len(self.curve[0]) - 1,
+        F.draw_jsd(fig.add_subplot(grid[2, :]), *self.curve, now=len(self.curve[0]) - 1,
                    title="JSD over this run (one point per redraw)")
-        F.legend_below(fig, panels)
-        fig.tight_layout(rect=(0, 0.05, 1, 1))
+        F.legend_below(fig, panels, ncol=3)
+        fig.tight_layout(rect=(0, 0.06, 1, 1), h_pad=1.5, w_pad=2.0)
         buf = io.BytesIO()
         fig.savefig(buf, format="png")
         return buf.getvalue()
