@@ -86,14 +86,19 @@ def plot_zoom(run_folders, mode=0, half=None, checks=1):
     return fig
 
 
-def plot_quality(run_folders, titles=None):
+def plot_quality(run_folders, titles=None, cols=None, title=None):
     """Each run's kept samples at its last check over the whole plane, split by the
     high-quality test: within 3 sigma of their nearest mode, or off every mode (on the
     bridges between modes, or wide of one); each panel titled with the high-quality share
-    of those kept samples."""
+    of those kept samples.  ``cols``: panels per row (default: all in one row); ``title``:
+    the figure's."""
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, len(run_folders), figsize=(3.3 * len(run_folders), 3.7), squeeze=False)
-    for i, (ax, folder_) in enumerate(zip(axes[0], run_folders)):
+    cols = cols or len(run_folders)
+    rows = -(-len(run_folders) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 3.7 * rows + 0.3), squeeze=False)
+    for ax in axes.flat[len(run_folders):]:
+        ax.axis("off")
+    for i, (ax, folder_) in enumerate(zip(axes.flat, run_folders)):
         r, kept = _load(folder_)
         mix, c = M.Mixture(r["mixture"]), r["checks"][-1]
         s = kept[f"it{c['iteration']}"]
@@ -102,27 +107,33 @@ def plot_quality(run_folders, titles=None):
         ax.scatter(*s[good].T, s=3, color="C0", alpha=0.6, label="high quality (within 3 sigma)")
         ax.scatter(*mix.means.T, s=40, facecolors="none", edgecolors="C1", lw=1, label="modes of p_data")
         lim = float(mix.means.abs().max()) * 1.4
-        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", xlabel="x1")
+        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal")
+        ax.set_xlabel("x1", labelpad=1)
         name = titles[i] if titles else f"{r['variant']} seed {r['seed']}"
         ax.set_title(f"{name}, it. {c['iteration']:,}\n{100 * good.mean():.0f} % of {len(s)} kept samples "
                      "high quality", fontsize=8)
-    axes[0, 0].set_ylabel("x2")
+    for row in axes:
+        row[0].set_ylabel("x2")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, markerscale=3)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    legend = fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
+    for h in legend.legend_handles:
+        h.set_sizes([25])
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0.3 / (3.7 * rows + 0.3) + 0.04, 1, 1), h_pad=1.5)
     return fig
 
 
-def plot_D_zoom(run_folders, mode=12, half=0.5, res=160, n=3000, titles=None):
+def plot_D_zoom(run_folders, mode=12, half=0.5, res=160, n=3000, titles=None, title=None):
     """What each run's D sees near one mode: its logit a(x) = log D(x) / (1 - D(x)) as a heat
     map over a square of side 2 ``half`` around mode ``mode`` (12 is the grid's centre), with n
     fresh samples of G (z seeded) and the 3 sigma circle of the high-quality test.  The runs
-    must have kept their nets (model.safetensors)."""
+    must have kept their nets (model.safetensors).  ``title``: the figure's."""
     import matplotlib.pyplot as plt
     import torch
     from ganbook.chapters.mixture_runs import load_model
     from ganbook.chapters.rejection import logits
-    fig, axes = plt.subplots(1, len(run_folders), figsize=(3.6 * len(run_folders), 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(run_folders), figsize=(3.4 * len(run_folders), 4.3), squeeze=False)
     for i, (ax, folder_) in enumerate(zip(axes[0], run_folders)):
         T = load_model(folder_)
         mu, sigma = T.run.p_data.means[mode], T.run.p_data.sigma
@@ -136,9 +147,13 @@ def plot_D_zoom(run_folders, mode=12, half=0.5, res=160, n=3000, titles=None):
         ax.add_patch(plt.Circle(mu.tolist(), 3 * sigma, fill=False, color="C1", lw=1.5, label="3 sigma of the mode"))
         ax.set(xlim=box[:2], ylim=box[2:], aspect="equal", xlabel="x1")
         ax.set_title(titles[i] if titles else f"{Path(folder_).parent.name} seed {Path(folder_).name[4:]}",
-                     fontsize=8)
-        fig.colorbar(im, ax=ax, shrink=0.8).set_label("D's logit a(x)", fontsize=8)
+                     fontsize=9)
+        # the colour bar under its panel, so a long title cannot run into it
+        fig.colorbar(im, ax=ax, orientation="horizontal", shrink=0.85, pad=0.16).set_label(
+            "D's logit a(x)", fontsize=8)
     axes[0, 0].set_ylabel("x2")
     axes[0, 0].legend(fontsize=7, loc="lower left", markerscale=5)
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
