@@ -77,6 +77,16 @@ def test_concept_vector_and_its_measured_shift_beat_the_control():
         L.concept_vector(z, probs, add=1, sub=0, per_concept=3, threshold=1.1)
 
 
+def test_walk_labels_count_the_label_changes_along_each_path():
+    G, clf = nn.Identity(), _Probe()                    # label 1 where the first coordinate is > 0
+    z0 = torch.tensor([[-1.0, 2, 0, 0], [1.0, 2, 0, 0]])
+    z1 = torch.tensor([[1.0, 2, 0, 0], [2.0, -2, 0, 0]])
+    r = L.walk_labels(G, clf, z0, z1, steps=4)          # t = 0, 1/3, 2/3, 1
+    assert r["linear"].shape == (2, 4) and r["linear"][0].tolist() == [0, 0, 1, 1]
+    assert r["linear"][1].tolist() == [1, 1, 1, 1]      # both ends of class 1: no change
+    assert r["changes"] == {"linear": 0.5, "spherical": 0.5} and r["agree"] == 1.0
+
+
 def test_walk_widget_state():
     torch.manual_seed(0)
     G = nn.Sequential(nn.Linear(100, 16), nn.Sigmoid())

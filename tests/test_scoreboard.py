@@ -45,12 +45,38 @@ def test_score_ranks_real_above_collapse_and_table(clf):
     assert good["draws"] == 2 and one["draws"] == 1 and one["parzen_sd"] == 0.0
     assert good["FD"] < one["FD"] and good["recall"] > one["recall"] and one["classes_covered"] == 1
     assert good["parzen"] > one["parzen"] and np.isfinite(good["parzen_se"])
-    text = scoreboard.table({"good": good, "collapsed": one, "DCGAN": None})
+    text = scoreboard.table({"good": good, "collapsed": one})
     lines = text.splitlines()
-    assert lines[0].startswith("| samples | IS | FD |") and len(lines) == 5
+    assert lines[0].startswith("| samples | IS | FD |") and len(lines) == 4
     assert f"{good['FD']:.2f} ± {good['FD_sd']:.2f}" in lines[2]
     assert "±" not in lines[3] and f"{one['parzen']:.0f}" in lines[3]     # one draw: no spread
-    assert lines[4] == "| DCGAN | " + " | ".join("" for _ in scoreboard.COLUMNS) + " |"
+
+
+def _row(fd, n=100, draws=3):
+    return {"FD": fd, "n_samples": n, "draws": draws}
+
+
+def test_merge_record_keeps_other_chapters_rows_and_refuses_another_n(tmp_path):
+    path = tmp_path / "evaluation.json"
+    scoreboard.merge_record(path, {"real": _row(1.5), "k-means": _row(12.0, draws=1), "GAN": _row(20.0)},
+                            n=100, draws=3, chapter="evaluation", minutes=2.0)
+    scoreboard.merge_record(path, {"DCGAN": _row(37.0)}, n=100, draws=3, chapter="dcgan")
+    r = scoreboard.merge_record(path, {"GAN": _row(18.0), "WGAN": _row(400.0)}, n=100, draws=3,
+                                chapter="later")
+    assert json.loads(path.read_text()) == r
+    assert list(r["rows"]) == ["real", "k-means", "GAN", "DCGAN", "WGAN"]
+    assert r["rows"]["GAN"]["FD"] == 18.0 and r["rows"]["DCGAN"]["FD"] == 37.0     # replaced; kept
+    assert r["chapters"]["evaluation"] == {"rows": ["real", "k-means", "GAN"], "minutes": 2.0}
+    assert r["chapters"]["later"]["rows"] == ["GAN", "WGAN"]
+    with pytest.raises(ValueError, match="not 3 of 1000"):           # the record's n
+        scoreboard.merge_record(path, {"X": _row(1.0, n=1000)}, n=1000, draws=3, chapter="x")
+    with pytest.raises(ValueError, match="not 2 of 100"):            # the record's draws
+        scoreboard.merge_record(path, {"X": _row(1.0, draws=2)}, n=100, draws=2, chapter="x")
+    with pytest.raises(ValueError, match="row 'X' has 3 draws of 50"):      # a row's own n
+        scoreboard.merge_record(path, {"X": _row(1.0, n=50)}, n=100, draws=3, chapter="x")
+    with pytest.raises(ValueError, match="row 'X' has 2 draws"):
+        scoreboard.merge_record(path, {"X": _row(1.0, draws=2)}, n=100, draws=3, chapter="x")
+    assert json.loads(path.read_text()) == r                                # a refusal writes nothing
 
 
 def test_parzen_vs_n_rises_with_real_samples():
@@ -95,6 +121,10 @@ def test_shipped_generators_lists_gans_not_the_classifier(tmp_path, clf):
     weights.export(T, tmp_path / "fake-a", label="a fake GAN")
     weights.export(clf, tmp_path / "fake-classifier")
     assert scoreboard.shipped_generators(tmp_path, "fake") == {"a fake GAN": tmp_path / "fake-a"}
+    objective = json.loads((tmp_path / "fake-a.json").read_text())["recipe"]["objective"]
+    assert scoreboard.shipped_generators(tmp_path, "fake", objectives=(objective,)) != {}
+    assert scoreboard.shipped_generators(tmp_path, "fake", objectives=("wgan",)) == {}
+    assert scoreboard.shipped_generators(tmp_path, "fake", archs=("no such arch",)) == {}
     model, _ = weights.load(tmp_path / "fake-a")
     draw, draws = scoreboard.generator_source(model, n=7, draws=2)
     assert draws == 2 and draw(0).shape == (7, 64) and np.array_equal(draw(1), draw(1))

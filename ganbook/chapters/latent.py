@@ -106,6 +106,18 @@ def concept_shift(G, clf, z, v, cls, seed=0):
             "n": len(z), "norm_v": float(v.norm()), "norm_z": float(z.norm(dim=1).mean())}
 
 
+def walk_labels(G, clf, z0, z1, steps=17):
+    """The classifier's label of G(z(t)) at ``steps`` evenly spaced t along the linear and the
+    spherical path between each pair of rows of ``z0`` and ``z1``: {kind: (pairs, steps)
+    array}, and ``changes`` {kind: mean number of label changes along a path} and ``agree``
+    (the share of (pair, t) where the two paths' labels are the same)."""
+    labels = {kind: np.stack([label_codes(G, clf, path(a, b, steps, kind)).argmax(1).numpy()
+                              for a, b in zip(z0, z1)]) for kind in ("linear", "spherical")}
+    return {**labels, "changes": {k: float((np.diff(v, axis=1) != 0).sum(1).mean())
+                                  for k, v in labels.items()},
+            "agree": float((labels["linear"] == labels["spherical"]).mean())}
+
+
 def norms_along(z0, z1, n=9):
     """|z(t)| along both paths: (t, linear norms, spherical norms) as numpy arrays."""
     t = np.linspace(0, 1, n)

@@ -13,20 +13,28 @@ Sources: generators the book ships (``weights/mnist-*``), and "samples" that are
 G, which show what each measure rewards -- real training images (what a G that memorised
 its data would give), k-means centroids of the training set (Theis et al. 2016), the
 training set's mean image repeated, and pixel-wise Gaussian noise with the data's mean and
-sd.  Chapters still to come fill :data:`SLOTS`.
+sd.
+
+Each chapter scores the generators it teaches (:data:`CHAPTERS`) and merges its rows into
+one shared record, ``runs/evaluation-mnist.json`` (:func:`merge_record`), which keeps the
+rows of the other chapters and refuses rows scored at another n or number of draws: every
+row of the record is comparable with every other.
 """
 import json
 from pathlib import Path
 
 import numpy as np
 
+from ganbook.base.files import atomic_write_text
 from ganbook.core.models import FIXED_Z
 from ganbook.measures.features import over_draws
 from ganbook.measures.parzen import kmeans, parzen_protocol
 
 SAMPLE_SEED = FIXED_Z   # draw i of a generator: z seeded with SAMPLE_SEED + i
-SLOTS = {"DCGAN": "mnist-dcgan", "WGAN": "mnist-wgan", "WGAN-GP": "mnist-wgan-gp",
-         "VAE": "mnist-vae"}
+# which shipped generators each chapter scores: filters of shipped_generators
+CHAPTERS = {"evaluation": dict(objectives=("minimax",), archs=("paper",)),   # the MNIST chapter's MLP GANs
+            "dcgan": dict(objectives=("minimax",), archs=("dcgan",)),
+            "after_gan": dict(objectives=("wgan", "wgan_gp", "vae"))}
 COLUMNS = [("IS", "IS", 2), ("FD", "FD", 2), ("precision", "precision", 3),
            ("recall", "recall", 3), ("density", "density", 3), ("coverage", "coverage", 3),
            ("classes_covered", "classes", 1), ("kl_uniform", "KL to uniform", 3),
@@ -70,30 +78,55 @@ def baseline_sources(train, n=10000, draws=3, kmeans_iterations=10):
             "pixel-wise Gaussian noise": (noise, draws)}
 
 
-def shipped_generators(folder="weights", dataset="mnist", models=("gan", "vae")):
+def shipped_generators(folder="weights", dataset="mnist", models=("gan", "vae"), objectives=None,
+                       archs=None):
     """{label: weights path} of the shipped generators of ``dataset`` whose model is one of
-    ``models`` (not the classifier)."""
+    ``models`` (not the classifier) and, where given, whose training objective is one of
+    ``objectives`` and whose nets' arch one of ``archs``."""
     found = {}
     for meta in sorted(Path(folder).glob(f"{dataset}-*.json")):
         record = json.loads(meta.read_text())
-        if record.get("model", {}).get("model") in models and \
-                record.get("spec", {}).get("dataset") == dataset:
+        spec = record.get("spec", {})
+        if record.get("model", {}).get("model") in models and spec.get("dataset") == dataset \
+                and (objectives is None or record.get("recipe", {}).get("objective") in objectives) \
+                and (archs is None or spec.get("arch") in archs):
             found[record.get("label", meta.stem)] = meta.with_suffix("")
     return found
 
 
-def all_sources(train, folder="weights", n=10000, draws=3, kmeans_iterations=10):
-    """The chapter's rows in order: real images, every shipped MNIST generator, the slots of
-    later chapters (None while their weights are not in ``folder``), then the baselines."""
+def chapter_sources(chapter, folder="weights", n=10000, draws=3):
+    """{label: source} of the shipped generators a chapter scores (:data:`CHAPTERS`)."""
     from ganbook.store import weights
+    return {label: generator_source(weights.load(path)[0], n, draws)
+            for label, path in shipped_generators(folder, **CHAPTERS[chapter]).items()}
+
+
+def all_sources(train, folder="weights", n=10000, draws=3, kmeans_iterations=10):
+    """The evaluation chapter's rows in order: real images, the MNIST chapter's generators,
+    then the sets that are not from a G."""
     base = baseline_sources(train, n, draws, kmeans_iterations)
     rows = {"real training images": base.pop("real training images")}
-    for label, path in shipped_generators(folder).items():
-        rows[label] = generator_source(weights.load(path)[0], n, draws)
-    for slot, stem in SLOTS.items():
-        if not (Path(folder) / f"{stem}.json").exists():
-            rows[f"{slot} (a later chapter)"] = None
-    return rows | base
+    return rows | chapter_sources("evaluation", folder, n, draws) | base
+
+
+def merge_record(path, rows, n, draws, chapter, **about):
+    """Merge a chapter's scored ``rows`` ({name: score(...)}) into the shared record at
+    ``path`` and write it: the other chapters' rows are kept, a row of the same name replaced.
+    Refuses (ValueError) a record or a row at another n or number of draws (a row of one draw
+    is a deterministic set).  ``about`` (e.g. minutes) is kept under the chapter's name."""
+    path = Path(path)
+    old = json.loads(path.read_text()) if path.exists() else {"n_samples": n, "draws": draws, "rows": {}}
+    if (old["n_samples"], old["draws"]) != (n, draws):
+        raise ValueError(f"{path} holds rows of {old['draws']} draws of {old['n_samples']} samples, "
+                         f"not {draws} of {n}: score at the record's n and draws")
+    for name, r in rows.items():
+        if r["n_samples"] != n or r["draws"] not in (1, draws):
+            raise ValueError(f"row {name!r} has {r['draws']} draws of {r['n_samples']} samples, "
+                             f"not {draws} of {n}")
+    record = {"n_samples": n, "draws": draws, "rows": old["rows"] | rows,
+              "chapters": old.get("chapters", {}) | {chapter: {"rows": list(rows), **about}}}
+    atomic_write_text(path, json.dumps(record, indent=1))
+    return record
 
 
 def score(source, test, valid, clf, k=3):
@@ -107,14 +140,10 @@ def score(source, test, valid, clf, k=3):
 
 
 def table(rows, columns=COLUMNS):
-    """A Markdown table of {name: score(...)} rows, 'mean ± sd over draws' where draws > 1;
-    a row that is None is a slot no chapter has filled yet."""
+    """A Markdown table of {name: score(...)} rows, 'mean ± sd over draws' where draws > 1."""
     head = "| samples | " + " | ".join(label for _, label, _ in columns) + " |"
     lines = [head, "|" + "---|" * (len(columns) + 1)]
     for name, r in rows.items():
-        if r is None:
-            lines.append(f"| {name} | " + " | ".join("" for _ in columns) + " |")
-            continue
         cells = []
         for key, _, digits in columns:
             cell = f"{r[key]:.{digits}f}"
