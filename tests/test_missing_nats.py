@@ -60,3 +60,25 @@ def test_class_shares_and_the_figure(tmp_path):
     assert r["sample_share_by_class"].sum() == pytest.approx(1.0)
     ax = plot({"G": as_json(r)})
     assert ax[0].get_ylabel().startswith("nats below real") and len(ax[0].patches) == 10
+
+
+def test_a_run_s_kept_G_is_measured_and_merged_into_the_record(tmp_path):
+    """A G given by path (here the shipped seed 0, as a run's best-G is given) is measured
+    like one given by name, and the record keeps the rows already in it."""
+    import json
+    from pathlib import Path
+    import test_data
+    from ganbook.chapters.missing_nats import measure_shipped
+    if test_data.REAL is None:
+        pytest.skip("real MNIST not found")
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "missing-nats.json"
+    out.write_text(json.dumps({"older": {"ll_G": 1.0}}))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GANBOOK_DATA", str(test_data.REAL))
+        rows = measure_shipped([str(repo / "weights" / "mnist-paper-seed0")], out=out, n=300,
+                               say=lambda *a: None)
+    (name, row), = rows.items()
+    record = json.loads(out.read_text())
+    assert set(record) == {"older", name} and record[name]["n_samples"] == 300
+    assert record[name]["deficit"] == pytest.approx(record[name]["ll_real"] - record[name]["ll_G"])

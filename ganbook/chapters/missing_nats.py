@@ -14,6 +14,8 @@ at one sigma for both, per test digit:
 so a reader sees which digits G renders too far from the test set, and which it draws too
 rarely.
 """
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -89,10 +91,12 @@ def plot(results, ax=None):
 
 
 def measure_shipped(names, out=None, n=10000, say=print):
-    """:func:`where_the_nats_go` for shipped MNIST generators (``weights/NAME``): n samples
-    at the book's fixed z, sigma chosen on valid[:1000] by the paper's protocol, the last n
+    """:func:`where_the_nats_go` for MNIST generators: shipped ones by name (``weights/NAME``)
+    or a run's kept tensors by path (``runs/X/best-G``, ``runs/X/best-G-avg``); n samples at
+    the book's fixed z, sigma chosen on valid[:1000] by the paper's protocol, the last n
     training images as the real row, the book's classifier for the class shares.  Returns
-    {name: result as JSON}; with ``out``, also written there (atomically)."""
+    {name: result as JSON}; with ``out``, also merged into that record (atomically; the rows
+    of other generators are kept)."""
     import json
 
     from ganbook.base.files import atomic_write_text
@@ -105,7 +109,7 @@ def measure_shipped(names, out=None, n=10000, say=print):
     clf, _ = weights.load(weights.SHIPPED / "mnist-classifier")
     rows = {}
     for name in names:
-        model, record = weights.load(weights.SHIPPED / name)
+        model, record = weights.load(Path(name) if "/" in str(name) else weights.SHIPPED / name)
         s = samples(model, n)
         v = parzen_log_likelihood(valid[:1000], s, PAPER_SIGMAS).mean(1)
         sigma = PAPER_SIGMAS[int(np.argmax(v))]
@@ -114,5 +118,6 @@ def measure_shipped(names, out=None, n=10000, say=print):
         say(f"{name}: {rows[name]['ll_G']:.1f} nats at sigma {sigma:.3f}, "
             f"{rows[name]['deficit']:.1f} below real images")
     if out is not None:
-        atomic_write_text(out, json.dumps(rows, indent=1) + "\n")
+        kept = json.loads(Path(out).read_text()) if Path(out).exists() else {}
+        atomic_write_text(out, json.dumps(kept | rows, indent=1) + "\n")
     return rows
