@@ -89,7 +89,7 @@ def markdown(rows_):
 
     def num(v, fmt):
         return "" if v is None else fmt.format(v)
-    lines = ["| model | parameters | minutes to G / run (1 thread) | epoch | Parzen (nats) | IS | FD "
+    lines = ["| model | parameters | CPU minutes to G / run | epoch | Parzen (nats) | IS | FD "
              "| precision | recall | coverage | grid: modes of 25 | grid: high quality (%) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows_:
