@@ -259,3 +259,15 @@ def test_the_average_of_G_gets_its_own_table1_row(tmp_path, capsys, use_splits):
     main(["train", "mnist", "--out", str(plain), "--iterations", "3", "--quiet"])
     with pytest.raises(SystemExit, match="kept no average of G"):
         main(["parzen", str(plain), "--samples", "300", "--checkpoint", "best-avg"])
+
+
+def test_table1_keeps_its_columns_for_a_long_run_name(tmp_path):
+    from ganbook.chapters import mnist as E
+    run = tmp_path / "mnist-paper-normal-seed0-with-a-long-name"
+    run.mkdir()
+    (run / "parzen.json").write_text(json.dumps({"mean": 186.66, "se": 2.33, "sigma": 0.1668, "epoch": 231.0,
+                                                 "train_minutes": 227.0, "dataset": "mnist"}))
+    rows = E.table1([run], baselines=[]).splitlines()[1:]
+    end = rows[0].index("MNIST") + len("MNIST")              # the MNIST column's right edge
+    assert rows[5][:end].endswith("225 ± 2") and rows[-1][:end].endswith("187 ± 2")
+    assert rows[-1].startswith(f"Adversarial nets, ours ({run.name})")

@@ -195,16 +195,12 @@ def table1(runs=("runs/mnist", "runs/faces"),
 
     def line(name, cell, dataset, source):
         mnist, tfd = (cell, "") if dataset == "mnist" else ("", cell)
-        return f"{name:<42}{mnist:>14}{tfd:>14}  {source}"
+        return name, mnist, tfd, source
 
     def where(dataset):
         return f" on {label(dataset)}" if dataset in FACES else ""
 
-    lines = ["Table 1: Parzen window log-likelihood (nats) of test data",
-             f"{'model':<42}{'MNIST':>14}{'TFD':>14}  source",
-             "-" * 80]
-    for name, mnist, tfd in PAPER_TABLE1:
-        lines.append(f"{name:<42}{mnist:>14}{tfd:>14}  paper")
+    lines = [(name, mnist, tfd, "paper") for name, mnist, tfd in PAPER_TABLE1]
     for run in runs:
         p = Path(run) / "parzen.json"
         if not p.exists():
@@ -232,7 +228,10 @@ def table1(runs=("runs/mnist", "runs/faces"),
                 d = r.get("dataset", "mnist")
                 lines.append(line(name, f"{r['mean']:.0f} ± {r['se']:.0f}", d,
                                   f"measured baseline{where(d)}"))
-    return "\n".join(lines)
+    width = max([42] + [len(row[0]) for row in lines])   # a long run name keeps the columns aligned
+    return "\n".join(["Table 1: Parzen window log-likelihood (nats) of test data",
+                      f"{'model':<{width}}{'MNIST':>14}{'TFD':>14}  source", "-" * 80]
+                     + [f"{name:<{width}}{mnist:>14}{tfd:>14}  {source}" for name, mnist, tfd, source in lines])
 
 
 UNTIMED = ("wall",)   # the one field of a row that a replay does not reproduce
