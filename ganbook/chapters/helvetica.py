@@ -64,7 +64,7 @@ def D_top(D, box=BOX, res=RES):
     """x* = argmax of D's output over the centres of a res x res grid on [-box, box]^2, and
     that grid of outputs (row 0 at the top, as :func:`~ganbook.chapters.mixtures.D_grid`)."""
     a = M.D_grid(D, -box, box, res)
-    c = -box + (torch.arange(res) + 0.5) * 2 * box / res
+    c = M.cell_centres(-box, box, res)
     i = int(a.argmax())
     return torch.stack([c[i % res], c.flip(0)[i // res]]), a
 
