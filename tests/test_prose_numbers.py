@@ -10,6 +10,7 @@ numbers, a value read from a run record) is listed with its reason in
 against that file, and an entry the prose no longer quotes fails as dead. README.md's numbers
 must be printed by some chapter's stored outputs.
 """
+import functools
 import json
 import math
 import re
@@ -94,6 +95,7 @@ def unexplained(markdown, output_values, constants):
             if number not in constants and not backed(number, percent, output_values)]
 
 
+@functools.lru_cache(maxsize=None)   # each notebook is read once, for all three tests
 def notebook(entry):
     nb = json.loads((REPO / entry).with_suffix(".ipynb").read_text())
     markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
@@ -103,7 +105,7 @@ def notebook(entry):
             texts.append("".join(out.get("text", "")))
             for mime in ("text/plain", "text/markdown", "text/html"):
                 texts.append("".join(out.get("data", {}).get(mime, "")))
-    return markdown, printed("\n".join(texts))
+    return markdown, tuple(printed("\n".join(texts)))
 
 
 def constants_of(name):
