@@ -147,12 +147,12 @@ def build(mixture="ring", variant="gan", seed=0, hidden_G=400, hidden_D=200, d_z
 
 
 # -- what the playground draws (ganbook.widgets.playground) ---------------------------------
-@torch.no_grad()
 def cell_centres(lo, hi, res):
     """The centres of res equal cells over [lo, hi], lowest first."""
     return lo + (torch.arange(res) + 0.5) * (hi - lo) / res
 
 
+@torch.no_grad()
 def D_grid(D, lo, hi, res):
     """D's raw output at the centres of a res x res grid of cells over [lo, hi]^2, as a
     (res, res) tensor whose row 0 is the top (y near hi); with a PacGAN D, on a pack of
