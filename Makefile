@@ -133,6 +133,7 @@ bench: $(STAMP)
 	$(PY) bench/bench.py
 	$(PY) bench/time_to_quality.py
 	$(PY) bench/playground_fps.py
+	$(PY) bench/pixelcnn_sampling.py
 
 # kill -9 a training at KILLS moments, resume each, compare with an uninterrupted run bit for bit
 KILLS ?= 24

@@ -59,6 +59,9 @@ def epoch_callbacks(trainer, parzen_every=1, grid_every=1):
                       Path(t.out) / "samples" / f"epoch{int(t.epoch):04d}.png")
     if trainer.model.config()["model"] == "vae":
         from ganbook.chapters.vae import valid_elbo
+        if trainer.model.binary:            # a likelihood model of binary images: chosen by its bound
+            from ganbook.chapters.pixelcnn import keep_best_elbo
+            return [valid_elbo(), keep_best_elbo, grids]
         return [valid_elbo(), valid_parzen(every=parzen_every), keep_best, grids]
     from ganbook.chapters.wasserstein import valid_W
     critic = [valid_W()] if trainer.recipe.objective in ("wgan", "wgan_gp") else []
@@ -87,6 +90,9 @@ def training_callbacks(trainer, parzen_every=1, collapse_every=250, collapse_aft
     logs what the run logged: :func:`epoch_callbacks`, and for a minimax GAN the collapse
     detector (:func:`ganbook.measures.collapse.detector`) every ``collapse_every`` steps."""
     from ganbook.measures.collapse import detector
+    if trainer.recipe.objective == "pixelcnn":
+        from ganbook.chapters.pixelcnn import training_callbacks as pixelcnn_callbacks
+        return pixelcnn_callbacks(trainer)
     every = ([detector(collapse_every, stop=stop_on_collapse, after=collapse_after, say=say)]
              if trainer.recipe.objective == "minimax"
              else [])

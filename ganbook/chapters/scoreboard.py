@@ -82,12 +82,14 @@ def shipped_generators(folder="weights", dataset="mnist", models=("gan", "vae"),
                        archs=None):
     """{label: weights path} of the shipped generators of ``dataset`` whose model is one of
     ``models`` (not the classifier) and, where given, whose training objective is one of
-    ``objectives`` and whose nets' arch one of ``archs``."""
+    ``objectives`` and whose nets' arch one of ``archs``.  Models of binarised images (the
+    explicit densities' chapter) are scored in their own chapter, not here."""
     found = {}
     for meta in sorted(Path(folder).glob(f"{dataset}-*.json")):
         record = json.loads(meta.read_text())
         spec = record.get("spec", {})
         if record.get("model", {}).get("model") in models and spec.get("dataset") == dataset \
+                and not spec.get("binarized") \
                 and (objectives is None or record.get("recipe", {}).get("objective") in objectives) \
                 and (archs is None or spec.get("arch") in archs):
             found[record.get("label", meta.stem)] = meta.with_suffix("")

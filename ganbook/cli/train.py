@@ -57,6 +57,9 @@ def cmd_train(a):
     out = Path(a.out or f"runs/{a.dataset}")
     ckpt = out / "checkpoint.pt"
     C.train_out(out, a.resume, a.dataset)
+    if a.binarized and (a.resume or a.model != "vae"):
+        sys.exit("--binarized applies to a new --model vae run only (a PixelCNN is always trained on "
+                 "binarised images; a resumed run keeps its own data); drop it")
     try:
         if a.resume:
             given = [_flag(f) for f in RECIPE_FLAGS if getattr(a, f) is not None]
@@ -96,9 +99,10 @@ def cmd_train(a):
 
 def _build(E, a, out, log):
     """A new run's Trainer from the flags (the dataset's book recipe under them)."""
-    if a.model == "vae":
-        return E.build(a.dataset, out=out, seed=a.seed or 0, device=a.device, model="vae", log=log,
-                       **({"m": a.m} if a.m else {}))
+    if a.model in ("vae", "pixelcnn"):
+        extra = {"binarized": "dynamic"} if a.model == "vae" and a.binarized else {}
+        return E.build(a.dataset, out=out, seed=a.seed or 0, device=a.device, model=a.model, log=log,
+                       **extra, **({"m": a.m} if a.m else {}))
     lr_D = a.lr_D if a.lr_D is not None else a.lr
     lr_G = a.lr_G if a.lr_G is not None else a.lr
     dcgan = a.arch in convnets.ARCHS          # DCGAN brings its own recipe
@@ -156,8 +160,11 @@ def add_train(sub):
                    help="the authors' mnist.yaml exactly (paper init, simultaneous update, "
                         "1e-7 bias clip); on MNIST this is also the default "
                         "(experiments.BOOK_RECIPE)")
-    t.add_argument("--model", choices=["gan", "vae"], default="gan",
-                   help="vae: the VAE of the chapter after the paper (ganbook.chapters.vae; GAN flags do not apply)")
+    t.add_argument("--model", choices=["gan", "vae", "pixelcnn"], default="gan",
+                   help="vae: the VAE of the chapter after the paper (ganbook.chapters.vae); pixelcnn: the "
+                        "gated PixelCNN on binarised images (ganbook.chapters.pixelcnn); GAN flags do not apply")
+    t.add_argument("--binarized", action="store_true",
+                   help="--model vae: train on binarised images (each minibatch drawn afresh), as the PixelCNN")
     t.add_argument("--arch", help="faces: 'scaled' (default) or 'paper' (the authors' TFD nets); "
                    "mnist or faces: 'dcgan' (convolutional G and D, Adam 2e-4), 'dcgan-nobn' "
                    "(the same without batch norm), 'dcgan-critic' (D without batch norm: "

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganbook.core import checkpoint, convnets, nets
+from ganbook.core import checkpoint, convnets, nets, pixelcnn
 from ganbook.core.models import GAN, VAE, Classifier
 from ganbook.core.train import Recipe, Run, Trainer
 from ganbook.data import splits as data_splits
@@ -54,8 +54,10 @@ def build(dataset="mnist", out=None, seed=0, splits=None, G_init="paper", arch=N
         raise ValueError(f"unknown dataset {dataset!r}; use one of {DATASETS}")
     if model == "vae":                      # the VAE of the chapter after the paper
         return build_vae(dataset, out, seed, splits, device=device, log=log, **recipe)
+    if model == "pixelcnn":                 # the explicit densities' chapter
+        return build_pixelcnn(dataset, out, seed, splits, device=device, log=log, **recipe)
     if model != "gan":
-        raise ValueError(f"unknown model {model!r}; use 'gan' or 'vae'")
+        raise ValueError(f"unknown model {model!r}; use 'gan', 'vae' or 'pixelcnn'")
     arch = arch or archs(dataset)[0]
     spec = {"dataset": dataset, "arch": arch, "G_init": G_init, "noise": noise, "bias_clip": bias_clip}
     if arch in convnets.ARCHS:              # G_init and bias_clip belong to the paper's G
@@ -111,9 +113,12 @@ def make_model(spec, model=None, d_data=None, p_data_mean=None, with_D=True, G_i
     dataset = spec["dataset"]
     d = d_data or D_DATA[dataset]
     if kind == "vae":
-        return VAE(d_x=d, d_z=model.get("d_z", spec.get("d_z", SIZE["d_z"])), hidden=spec["hidden"])
+        return VAE(d_x=d, d_z=model.get("d_z", spec.get("d_z", SIZE["d_z"])), hidden=spec["hidden"],
+                   binary=spec.get("binarized") == "dynamic")
+    if kind == "pixelcnn":
+        return pixelcnn.make({**spec, "side": model.get("side") or int(round(d ** 0.5))})
     if kind != "gan":
-        raise ValueError(f"unknown model {kind!r}; use 'gan', 'vae' or 'classifier'")
+        raise ValueError(f"unknown model {kind!r}; use 'gan', 'vae', 'pixelcnn' or 'classifier'")
     arch = spec.get("arch") or archs(dataset)[0]
     _check_arch(dataset, arch)
     prior = model.get("prior", {"d_z": 100, "kind": spec.get("noise", "uniform")})
@@ -143,13 +148,51 @@ SIZE = {"d_z": 20, "hidden": 500}
 
 
 def build_vae(dataset="mnist", out=None, seed=0, splits=None, d_z=SIZE["d_z"], hidden=SIZE["hidden"],
-              device=None, log=None, **recipe):
+              device=None, log=None, binarized=None, **recipe):
     """A Trainer of a VAE on ``dataset`` (flat images in [0, 1]); spec {'dataset', 'model':
-    'vae', 'd_z', 'hidden'} (what a checkpoint must match to be resumed)."""
-    train, valid, test = splits if splits is not None else data_splits.load_splits(dataset)
+    'vae', 'd_z', 'hidden'} (what a checkpoint must match to be resumed), and 'binarized':
+    'dynamic' for the VAE of binary images (valid and test binarised once, as the PixelCNN's)."""
+    if binarized not in (None, "dynamic"):
+        raise ValueError(f"binarized={binarized!r}: use 'dynamic' or leave it out")
+    train, valid, test = _splits(dataset, splits, binarized)
     x = torch.from_numpy(np.ascontiguousarray(train))
     torch.manual_seed(seed)
-    spec = {"dataset": dataset, "model": "vae", "d_z": d_z, "hidden": hidden}
+    spec = {"dataset": dataset, "model": "vae", "d_z": d_z, "hidden": hidden,
+            **({"binarized": binarized} if binarized else {})}
     model = make_model(spec, d_data=x.shape[1])
     return _start(Run(model, x, Recipe(seed=seed, **{**VAE_RECIPE, **recipe}), out, spec, valid, test,
                       log), device)
+
+
+def _splits(dataset, splits, binarized):
+    grey = splits if splits is not None else data_splits.load_splits(dataset)
+    if binarized is None:
+        return grey
+    from ganbook.data import binarized as B
+    return B.splits(grey, dataset if splits is None else None)
+
+
+# --- the PixelCNN of the explicit densities' chapter ------------------------------------------
+
+PIXELCNN_SIZE = {"kind": "gated", "channels": 32, "layers": 6, "k0": 7}
+# Adam 1e-3, halved about every 1,400 updates (lr / 1.0005 per update), minibatch 100.
+PIXELCNN_RECIPE = {"objective": "pixelcnn", "optimizer": "adam", "lr": 1e-3, "lr_decay": 1.0005,
+                   "betas": (0.9, 0.999), "m": 100}
+
+
+def build_pixelcnn(dataset="mnist", out=None, seed=0, splits=None, device=None, log=None,
+                   kind=PIXELCNN_SIZE["kind"], channels=PIXELCNN_SIZE["channels"],
+                   layers=PIXELCNN_SIZE["layers"], k0=PIXELCNN_SIZE["k0"], binarized="dynamic",
+                   **recipe):
+    """A Trainer of a PixelCNN (:mod:`ganbook.core.pixelcnn`) on binarised ``dataset``: each
+    training minibatch binarised afresh, valid and test once (:mod:`ganbook.data.binarized`)."""
+    if binarized != "dynamic":
+        raise ValueError(f"binarized={binarized!r}: a PixelCNN models binary images; use 'dynamic'")
+    train, valid, test = _splits(dataset, splits, binarized)
+    x = torch.from_numpy(np.ascontiguousarray(train))
+    torch.manual_seed(seed)
+    spec = {"dataset": dataset, "model": "pixelcnn", "kind": kind, "channels": channels,
+            "layers": layers, "k0": k0, "binarized": binarized}
+    model = make_model(spec, d_data=x.shape[1])
+    return _start(Run(model, x, Recipe(seed=seed, **{**PIXELCNN_RECIPE, **recipe}), out, spec, valid,
+                      test, log), device)

@@ -46,12 +46,14 @@ class VAE(nn.Module):
         KL = 1/2 sum_j (mu_j^2 + sigma_j^2 - log sigma_j^2 - 1)   (their Appendix B).
 
     ``elbo(x, generator)`` uses one reparameterised draw z = mu + sigma * eps.  Pixels in
-    [0, 1] are treated as Bernoulli means (the usual continuous relaxation for MNIST).
+    [0, 1] are treated as Bernoulli means (the usual continuous relaxation for MNIST);
+    with ``binary`` the training step binarises each minibatch instead (pixel ~
+    Bernoulli(intensity)), so that the ELBO is a bound on a probability of binary images.
     """
 
-    def __init__(self, d_x=784, d_z=20, hidden=500):
+    def __init__(self, d_x=784, d_z=20, hidden=500, binary=False):
         super().__init__()
-        self.d_z = d_z
+        self.d_z, self.binary = d_z, binary
         self.encoder = MLP([d_x, hidden, 2 * d_z], hidden="relu")
         self.decoder = MLP([d_z, hidden, d_x], hidden="relu")   # Bernoulli logits
         self.p_z = Noise(d_z, "normal")
@@ -75,7 +77,7 @@ class VAE(nn.Module):
         return torch.sigmoid(self.decoder(self.p_z(n, generator)))
 
     def config(self):
-        return {"model": "vae", "d_z": self.d_z}
+        return {"model": "vae", "d_z": self.d_z, **({"binary": True} if self.binary else {})}
 
 
 class Classifier(nn.Module):

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields
 
 import torch
 
-OBJECTIVES = ("minimax", "wgan", "wgan_gp", "least_squares", "vae", "classifier")
+OBJECTIVES = ("minimax", "wgan", "wgan_gp", "least_squares", "vae", "classifier", "pixelcnn")
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
 
 

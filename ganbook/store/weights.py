@@ -85,11 +85,14 @@ def load(name):
 
 
 def ship(run, name, label=None):
-    """Copy a run's best-by-validation G (``run``/best-G) to ``name`` (e.g. weights/mnist-seed0),
+    """Copy a run's best-by-validation G (``run``/best-G; a PixelCNN's or binary VAE's model,
+    ``run``/best-model, when the run keeps no G) to ``name`` (e.g. weights/mnist-seed0),
     checking its SHA256 on the way; returns the new json path.  ``label``: the model's name in
     the evaluation table (default: the file's name)."""
     import shutil
-    src_meta, src = _paths(Path(run) / "best-G")
+    kept = "best-G" if (Path(run) / "best-G.json").exists() or not (Path(run) / "best-model.json").exists() \
+        else "best-model"                            # a likelihood model keeps best-model
+    src_meta, src = _paths(Path(run) / kept)
     load(src_meta)                                   # refuses a damaged or missing file
     _shippable(src, "; it stays in its run folder")
     meta, tensors = _paths(name)
