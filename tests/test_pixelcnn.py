@@ -9,7 +9,7 @@ import torch
 
 from fakes import random_splits
 from ganbook.core.pixelcnn import GatedPixelCNN, MaskedPixelCNN, constant_nll
-from ganbook.chapters.pixelcnn import dependence, nll, receptive_field
+from ganbook.chapters.pixelcnn import blind_spot, dependence, nll, receptive_field
 
 MODELS = [lambda side: GatedPixelCNN(side=side, channels=8, layers=4, k0=5),
           lambda side: MaskedPixelCNN(side=side, channels=8, layers=3, k0=5)]
@@ -53,16 +53,14 @@ def test_the_masked_pixelcnn_has_a_blind_spot_and_the_gated_one_none(one_thread)
     """Within the bounding box of the rows above that a logit reads, stacked masked kernels
     leave pixels up and to the right unread (the blind spot); the two stacks leave none."""
     side, r, c = 12, 8, 4
-    for model, blind_spot in [(MaskedPixelCNN(side=side, channels=8, layers=3, k0=5), True),
+    for model, blind_spot_expected in [(MaskedPixelCNN(side=side, channels=8, layers=3, k0=5), True),
                               (GatedPixelCNN(side=side, channels=8, layers=4, k0=5), False)]:
         seen = receptive_field(_randomise(model), r * side + c)
-        rows, cols = np.flatnonzero(seen.any(1)), np.flatnonzero(seen.any(0))
-        box = seen[rows.min():r, cols.min():cols.max() + 1]
-        unread = np.argwhere(~box)
-        if blind_spot:
-            assert len(unread) and (unread[:, 1] + cols.min() > c).all(), "expected pixels up-right unread"
+        unread = blind_spot(seen, r)
+        if blind_spot_expected:
+            assert unread and all(col > c for _, col in unread), "expected pixels up-right unread"
         else:
-            assert not len(unread), f"blind spot at {unread}"
+            assert not unread, f"blind spot at {unread}"
 
 
 @pytest.mark.parametrize("make", MODELS, ids=["gated", "masked"])
@@ -89,7 +87,11 @@ def test_a_constant_model_has_its_closed_form_nll(one_thread):
     n1 = x.sum(1)
     want = -(n1 * math.log(p) + (64 - n1) * math.log(1 - p))
     assert torch.allclose(nll(model, x), want, atol=1e-4)
-    assert torch.allclose(constant_nll(x, p), want, atol=1e-6)
+    assert torch.allclose(constant_nll(x, p).float(), want, atol=1e-4)
+    per_pixel = torch.full((64,), p, dtype=torch.float64)
+    per_pixel[0] = 0.5                               # one pixel of its own: log 2 for either value
+    assert torch.allclose(constant_nll(x, per_pixel) - constant_nll(x, p),
+                          math.log(2) + torch.where(x[:, 0] > 0, math.log(p), math.log(1 - p)).double())
 
 
 def test_the_fast_samplers_draw_exactly_what_the_full_passes_draw(one_thread):
@@ -175,3 +177,17 @@ def test_mnist_binarisations_are_the_books_and_the_shipped_pixelcnn_re_measures(
     flipped = valid.copy()
     flipped[0, 0] = 1 - flipped[0, 0]
     assert B.checksum(flipped) != B.MNIST_SHA256["valid"]
+
+
+def test_completions_keep_the_given_rows_and_the_per_pixel_nll_adds_up(one_thread):
+    from ganbook.chapters.pixelcnn import nll_per_pixel
+    model = _randomise(GatedPixelCNN(side=8, channels=8, layers=3, k0=5), seed=4)
+    given = (torch.rand(5, 64, generator=torch.Generator().manual_seed(0)) < 0.4).float()
+    x, p = model.sample(5, torch.Generator().manual_seed(1), probs=True, given=given, rows=3)
+    assert torch.equal(x[:, :24], given[:, :24])
+    assert torch.equal(p[:, :24], given[:, :24])
+    with torch.no_grad():
+        teacher = torch.sigmoid(model(x.view(5, 1, 8, 8))).view(5, -1)
+    assert torch.allclose(p[:, 24:], teacher[:, 24:], atol=1e-5)
+    per = nll_per_pixel(model, given)
+    assert per.shape == (8, 8) and abs(per.sum() - nll(model, given).mean().item()) < 1e-3

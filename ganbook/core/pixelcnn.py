@@ -64,13 +64,19 @@ class _Autoregressive(nn.Module):
         raise NotImplementedError
 
     @torch.no_grad()
-    def sample(self, n, generator=None, batch=None, window=True, cache=True, probs=False):
+    def sample(self, n, generator=None, batch=None, window=True, cache=True, probs=False, given=None,
+               rows=0):
         """n binary images (n, side * side), drawn pixel by pixel in raster order, each from
         p(x_i | x_<i); every pixel's draw is one uniform from ``generator``.  ``window``:
         compute each logit on the rows it can see only (exact, and faster) rather than on the
         whole image.  ``cache`` (the gated PixelCNN): the vertical stack once per row, the
-        horizontal stack on the pixels to the left only (exact, and much faster).  ``probs``: also return p(x_i = 1 | x_<i) along the drawn path.
-        ``batch``: images drawn together (default all n)."""
+        horizontal stack on the pixels to the left only (exact, and much faster).  ``probs``:
+        also return p(x_i = 1 | x_<i) along the drawn path.  ``batch``: images drawn together
+        (default all n).  ``given`` (n images) and ``rows``: keep the first ``rows`` rows of
+        ``given`` and draw the rest (a completion)."""
+        if rows and (given is None or len(given) != n or not 0 < rows <= self.side):
+            raise ValueError(f"a completion keeps 1..{self.side} rows of n = {n} given images; got rows={rows} "
+                             f"and {'no' if given is None else len(given)} given images")
         batch = batch or max(n, 1)
         was = self.training
         self.eval()
@@ -80,9 +86,12 @@ class _Autoregressive(nn.Module):
             u = torch.rand((b, self.side, self.side), generator=generator)
             x = torch.zeros(b, 1, self.side, self.side)
             p = torch.zeros(b, self.side, self.side)
+            if rows:
+                x[:, 0, :rows] = torch.as_tensor(given[a:a + b]).reshape(b, self.side, self.side)[:, :rows]
+                p[:, :rows] = x[:, 0, :rows]
             up = self.receptive_rows() if window else self.side
             cached = cache and hasattr(self, "row_inputs")
-            for r in range(self.side):
+            for r in range(rows, self.side):
                 r0 = max(0, r - up)
                 downs = self.row_inputs(x, r) if cached else None
                 for c in range(self.side):
@@ -228,8 +237,9 @@ def make(config):
 
 
 def constant_nll(x, p):
-    """-log p(x) in nats of the model that sets every pixel to 1 with probability p:
-    -(n_1 log p + n_0 log(1 - p)), per image."""
-    x = torch.as_tensor(x).reshape(len(x), -1)
-    n1 = x.sum(1)
-    return -(n1 * math.log(p) + (x.shape[1] - n1) * math.log1p(-p))
+    """-log p(x) in nats, per image, of the model of independent pixels that sets pixel i to 1
+    with probability p (one number for every pixel, or one per pixel):
+    -sum_i (x_i log p_i + (1 - x_i) log(1 - p_i))."""
+    x = torch.as_tensor(x, dtype=torch.float64).reshape(len(x), -1)
+    p = torch.as_tensor(p, dtype=torch.float64).expand(x.shape[1])
+    return -(x * torch.log(p) + (1 - x) * torch.log1p(-p)).sum(1)
