@@ -191,3 +191,13 @@ def test_completions_keep_the_given_rows_and_the_per_pixel_nll_adds_up(one_threa
     assert torch.allclose(p[:, 24:], teacher[:, 24:], atol=1e-5)
     per = nll_per_pixel(model, given)
     assert per.shape == (8, 8) and abs(per.sum() - nll(model, given).mean().item()) < 1e-3
+
+
+def test_families_table_has_one_cell_per_column_and_escapes_bars():
+    from ganbook.chapters.pixelcnn import FAMILY_COLUMNS, families_table
+    scores = {"parzen": 189.04, "FD": 17.23, "precision": 0.8, "recall": 0.7}
+    text = families_table({"p(a | b)": {"likelihood": "none", "grey": scores, "binary": scores}})
+    head, rule, row = text.splitlines()
+    assert row.startswith("| p(a \\| b) | none | 189 | 189 | 17.2 | 17.2 | 0.80 | 0.70 |")
+    cells = lambda line: len(line.replace("\\|", "").strip("|").split("|"))
+    assert cells(head) == cells(rule) == cells(row) == len(FAMILY_COLUMNS) + 2

@@ -189,5 +189,6 @@ def families_table(rows, columns=FAMILY_COLUMNS):
     lines = [head, "|" + "---|" * (len(columns) + 2)]
     for name, r in rows.items():
         cells = [f"{r[which][key]:.{digits}f}" for which, key, _, digits in columns]
-        lines.append(f"| {name} | {r['likelihood']} | " + " | ".join(cells) + " |")
+        cell = name.replace("|", "\\|")             # a | in a name would split the row
+        lines.append(f"| {cell} | {r['likelihood']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
