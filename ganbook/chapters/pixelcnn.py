@@ -12,7 +12,6 @@ import torch
 
 VALID_EVERY = 100    # steps between validation likelihoods of a PixelCNN run (logged)
 N_VALID = 1000       # the fixed binarised validation images it is measured on
-BEST = "best-model"  # in a run folder: the model at its best validation likelihood
 
 
 @torch.no_grad()
@@ -48,7 +47,7 @@ def valid_nll(t):
     v = float(nll(t.model, t.run.valid[:N_VALID]).mean())
     best = [r["valid_nll"] for r in t.history if "valid_nll" in r]
     if t.out is not None and (not best or v < min(best)):
-        weights.export(t, Path(t.out) / BEST, shipped=False, valid_nll=v)
+        weights.export(t, Path(t.out) / weights.BEST_MODEL, shipped=False, valid_nll=v)
     return {"valid_nll": v}
 
 
@@ -58,7 +57,7 @@ def keep_best_elbo(t):
     from ganbook.store import weights
     v = [r["valid_elbo"] for r in t.history if "valid_elbo" in r]
     if t.out is not None and v and "valid_elbo" in t.history[-1] and v[-1] >= max(v):
-        weights.export(t, Path(t.out) / BEST, shipped=False, valid_elbo=v[-1])
+        weights.export(t, Path(t.out) / weights.BEST_MODEL, shipped=False, valid_elbo=v[-1])
     return None
 
 

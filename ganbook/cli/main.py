@@ -86,9 +86,7 @@ def cmd_ship(a):
         meta = weights.ship(a.run, a.name, label=a.label)
     except (ValueError, FileNotFoundError) as e:
         sys.exit(str(e))
-    kept = "best-model" if json.loads(meta.read_text())["model"]["model"] == "pixelcnn" or \
-        (Path(a.run) / "best-model.json").exists() and not (Path(a.run) / "best-G.json").exists() else "best-G"
-    print(f"{a.run}/{kept} -> {meta.with_suffix('')} (.json + .safetensors)")
+    print(f"{a.run}/{weights.kept(a.run)} -> {meta.with_suffix('')} (.json + .safetensors)")
 
 
 def cmd_parzen(a):

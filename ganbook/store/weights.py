@@ -15,6 +15,9 @@ from ganbook.base.files import atomic_path, atomic_write_text, load_checked_tens
 from ganbook.core.build import make_model
 
 MAX_MB = 12
+# In a run folder, the model a likelihood run (a PixelCNN, a binary VAE) keeps at its best
+# validation likelihood; a GAN run keeps best-G instead.
+BEST_MODEL = "best-model"
 # The repository's weights/ folder (the package is installed from the clone, editable), so
 # a cell can load shipped weights whatever its working directory.
 SHIPPED = Path(__file__).resolve().parents[2] / "weights"
@@ -84,15 +87,20 @@ def load(name):
     return (model, record) if config["model"] == "gan" else (model.eval(), record)
 
 
+def kept(run):
+    """The name of the model a run folder keeps at its best epoch: best-G, or
+    :data:`BEST_MODEL` for a run that keeps no G."""
+    keeps_G = (Path(run) / "best-G.json").exists() or not (Path(run) / f"{BEST_MODEL}.json").exists()
+    return "best-G" if keeps_G else BEST_MODEL
+
+
 def ship(run, name, label=None):
     """Copy a run's best-by-validation G (``run``/best-G; a PixelCNN's or binary VAE's model,
     ``run``/best-model, when the run keeps no G) to ``name`` (e.g. weights/mnist-seed0),
     checking its SHA256 on the way; returns the new json path.  ``label``: the model's name in
     the evaluation table (default: the file's name)."""
     import shutil
-    kept = "best-G" if (Path(run) / "best-G.json").exists() or not (Path(run) / "best-model.json").exists() \
-        else "best-model"                            # a likelihood model keeps best-model
-    src_meta, src = _paths(Path(run) / kept)
+    src_meta, src = _paths(Path(run) / kept(run))
     load(src_meta)                                   # refuses a damaged or missing file
     _shippable(src, "; it stays in its run folder")
     meta, tensors = _paths(name)
